@@ -1,0 +1,35 @@
+"""HuaYin: a self-hosted Chinese text-to-speech web service."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from app.config import Settings, load_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict[str, Any] | Settings | None = None) -> Flask:
+    """Build the Flask application. ``config`` overrides ``TTS_*`` environment settings."""
+    from app.api import health, tts, ui, voices
+    from app.engines import create_engine
+    from app.errors import register_error_handlers
+    from app.synthesis.host import EngineHost
+    from app.synthesis.service import SynthesisService
+
+    settings = config if isinstance(config, Settings) else load_settings(config)
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    app = Flask(__name__, static_folder=str(ROOT / "static"), template_folder=str(ROOT / "templates"))
+    app.json.ensure_ascii = False  # Chinese labels stay readable in JSON
+    host = EngineHost(lambda: create_engine(settings), threads=settings.synthesis_threads)
+    app.extensions["tts"] = SynthesisService(settings, host)
+
+    for blueprint in (tts.bp, voices.bp, health.bp, ui.bp):
+        app.register_blueprint(blueprint)
+    register_error_handlers(app)
+    return app

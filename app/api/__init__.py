@@ -1,0 +1,1 @@
+"""HTTP blueprints: they translate requests to service calls and back, nothing more."""

@@ -1,0 +1,1 @@
+"""Audio: prosody presets, signal processing and encoding."""

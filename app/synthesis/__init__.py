@@ -1,0 +1,1 @@
+"""The synthesis service and the per-process engine host."""

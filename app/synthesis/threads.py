@@ -1,0 +1,29 @@
+"""Native (OS-level) threading primitives, also under gevent's monkey-patching.
+
+Engine calls run on real OS threads so that model inference, which releases
+the GIL, never blocks a gevent worker's event loop. Locks used only by those
+threads must be real locks too: gevent's patched locks are meant for
+greenlets of one thread.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+try:
+    from gevent import monkey as _monkey
+except ImportError:  # pragma: no cover - gevent is a hard dependency, but keep engines importable
+    _monkey = None
+
+
+def gevent_active() -> bool:
+    """True when the threading module has been monkey-patched by gevent."""
+    return _monkey is not None and _monkey.is_module_patched("threading")
+
+
+def native_lock() -> Any:
+    """A lock that blocks OS threads, whatever gevent has patched."""
+    if _monkey is not None:
+        return _monkey.get_original("_thread", "allocate_lock")()
+    return threading.Lock()

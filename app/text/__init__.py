@@ -1,0 +1,1 @@
+"""Chinese front-end: normalisation, sentence splitting, pinyin with tone sandhi."""

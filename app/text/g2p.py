@@ -1,0 +1,112 @@
+"""Grapheme to pinyin: normalised text → syllables with tones and prosodic breaks.
+
+Phrase-aware readings come from pypinyin's phrase dictionary (银行 yin2 hang2,
+行走 xing2 zou3); tone sandhi is applied per prosodic phrase; Latin letters are
+spelled with their usual Chinese letter names; anything else is dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pypinyin import Style, lazy_pinyin
+from pypinyin.seg.mmseg import seg
+
+from app.text.sandhi import apply_sandhi
+
+# Prosodic break labels of the Baker corpus: #0 none, #2 phrase, #3 intonational phrase.
+BREAK_NONE = "#0"
+BREAK_PHRASE = "#2"
+BREAK_CLAUSE = "#3"
+
+ERHUA = "r"  # pseudo-syllable: rhotic ending fused with the previous syllable (哪儿 nar3)
+
+# How Chinese speakers name Latin letters, as pinyin syllables.
+# Q has no Mandarin syllable of its own: 'ke you' is the usual approximation.
+LETTER_NAMES: dict[str, tuple[str, ...]] = {
+    "A": ("ei1",), "B": ("bi4",), "C": ("xi1",), "D": ("di4",), "E": ("yi4",),
+    "F": ("ai2", "fu5"), "G": ("ji4",), "H": ("ai2", "qi1"), "I": ("ai4",), "J": ("jie4",),
+    "K": ("kai4",), "L": ("ai2", "le5"), "M": ("ai2", "mu5"), "N": ("en1",), "O": ("ou1",),
+    "P": ("pi4",), "Q": ("ke4", "you1"), "R": ("a1", "er5"), "S": ("ai2", "si5"), "T": ("ti4",),
+    "U": ("you1",), "V": ("wei1",), "W": ("da2", "bu5", "liu5"), "X": ("ai2", "ke4", "si5"),
+    "Y": ("wai4",), "Z": ("zei4",),
+}  # fmt: skip
+
+# Characters after which a final 儿 is the rhotic suffix rather than a syllable (这儿, 一点儿).
+_ERHUA_HOSTS = set("这那哪点会玩事劲味空活块边样孩花歌画门伴趣号片头")
+
+_CLAUSE_MARKS = set("，,：:；;。！？!?…—-")
+_PHRASE_MARKS = set("、")
+_TOKEN = re.compile(r"(?P<han>[\u3400-\u9fff]+)|(?P<latin>[A-Za-z]+)|(?P<mark>.)", re.S)
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """Syllables read without a pause, and the prosodic break that follows them."""
+
+    syllables: tuple[str, ...]
+    brk: str = BREAK_NONE
+
+
+def _han_words(run: str) -> list[tuple[str, list[str]]]:
+    """Segment a run of Chinese characters and read each segment with its phrase pinyin."""
+    words: list[tuple[str, list[str]]] = []
+    for segment in seg.cut(run):
+        sylls = _pinyin(segment)
+        if len(sylls) != len(segment):  # keep one syllable per character, whatever happens
+            sylls = [(_pinyin(c) or [""])[0] for c in segment]
+        words.append((segment, sylls))
+    return words
+
+
+def _pinyin(text: str) -> list[str]:
+    return lazy_pinyin(text, style=Style.TONE3, neutral_tone_with_five=True, errors=lambda s: [""] * len(s))
+
+
+def _spell(letters: str) -> tuple[str, list[str]]:
+    sylls = [s for letter in letters.upper() for s in LETTER_NAMES[letter]]
+    return "·" * len(sylls), sylls  # placeholder characters: letters take part in no sandhi
+
+
+def _surface_syllables(words: list[tuple[str, list[str]]]) -> list[str]:
+    """Apply tone sandhi, fuse rhotic 儿 into the syllable before it, drop unreadable characters."""
+    chars = "".join(w for w, _ in words)
+    sylls = [s for group in apply_sandhi(words) for s in group]
+    out: list[str] = []
+    for i, (ch, syl) in enumerate(zip(chars, sylls, strict=True)):
+        if ch == "儿" and i and chars[i - 1] in _ERHUA_HOSTS and out:
+            out.append(ERHUA)
+        elif syl:
+            out.append(syl)
+    return out
+
+
+_STRENGTH = {BREAK_NONE: 0, BREAK_PHRASE: 1, BREAK_CLAUSE: 2}
+
+
+def to_phrases(text: str) -> list[Phrase]:
+    """Read normalised text as phrases of toned syllables separated by prosodic breaks."""
+    phrases: list[Phrase] = []
+    pending: list[tuple[str, list[str]]] = []
+
+    def close(brk: str) -> None:
+        sylls = _surface_syllables(pending) if pending else []
+        pending.clear()
+        if sylls:
+            phrases.append(Phrase(tuple(sylls), brk))
+        elif phrases and _STRENGTH[brk] > _STRENGTH[phrases[-1].brk]:
+            phrases[-1] = Phrase(phrases[-1].syllables, brk)  # "！？" or "，“": keep the stronger break
+
+    for m in _TOKEN.finditer(text):
+        if m.group("han"):
+            pending.extend(_han_words(m.group("han")))
+        elif m.group("latin"):
+            pending.append(_spell(m.group("latin")))
+        elif m.group("mark") in _CLAUSE_MARKS:
+            close(BREAK_CLAUSE)
+        elif m.group("mark") in _PHRASE_MARKS:
+            close(BREAK_PHRASE)
+        # Whitespace, quotes, brackets, emoji and other symbols carry no sound.
+    close(BREAK_NONE)
+    return phrases

@@ -1,0 +1,35 @@
+"""Shared fixtures: an in-process app for unit tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from app import create_app
+from app.synthesis.service import SynthesisService
+
+
+@pytest.fixture(scope="session")
+def app():
+    return create_app({"warmup": False})
+
+
+@pytest.fixture(scope="session")
+def service(app) -> SynthesisService:
+    return app.extensions["tts"]
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def live_server():
+    """One real gunicorn service (2 gevent workers) shared by service and browser tests."""
+    from tests.support import Gunicorn
+
+    server = Gunicorn(workers=2)
+    try:
+        yield server.wait_ready()
+    finally:
+        server.stop()
