@@ -19,7 +19,7 @@ from ai_edge_litert.interpreter import Interpreter
 
 from app.engines.baker import BakerPhones
 from app.engines.base import Engine, EngineUnavailable, Rendered, Style, Voice, empty_audio
-from app.engines.tflite_graph import remove_random_dropout
+from app.engines.tflite_graph import remove_random_dropout, split_subband_synthesis
 from app.synthesis.threads import native_lock
 from app.text.g2p import to_phrases
 
@@ -37,6 +37,9 @@ SAMPLES_PER_FRAME = 300  # MB-MelGAN hop size
 # (max deviation 0.013, RMS 2e-4 against a single full-length call).
 VOCODER_CONTEXT = 16
 VOCODER_WINDOW = 192
+# The vocoder's reflection padding needs a few frames of input; shorter mels are
+# padded with their quietest frame and the extra audio is cut off.
+MIN_VOCODER_FRAMES = 16
 # What the model renders well natively; the rest of a request is left to WORLD.
 NATIVE_TEMPO = (0.5, 2.0)
 NATIVE_PITCH_RANGE = (0.5, 1.8)
@@ -62,10 +65,11 @@ class EmbeddedEngine(Engine):
     def __init__(self, threads: int = 1) -> None:
         assets = locate_assets()
         self._phones = BakerPhones(assets / PHONE_MAP)
-        acoustic_model = remove_random_dropout((assets / ACOUSTIC_MODEL).read_bytes())
         try:
+            acoustic_model = remove_random_dropout((assets / ACOUSTIC_MODEL).read_bytes())
+            vocoder_model, self._subband_synthesis = split_subband_synthesis((assets / VOCODER_MODEL).read_bytes())
             self._acoustic = Interpreter(model_content=acoustic_model, num_threads=threads)
-            self._vocoder = Interpreter(model_path=str(assets / VOCODER_MODEL), num_threads=threads)
+            self._vocoder = Interpreter(model_content=vocoder_model, num_threads=threads)
         except (RuntimeError, ValueError) as exc:
             raise EngineUnavailable(f"LiteRT could not load the embedded models: {exc}") from exc
         self._acoustic_inputs = {d["name"]: d["index"] for d in self._acoustic.get_input_details()}
@@ -103,13 +107,18 @@ class EmbeddedEngine(Engine):
         return interp.get_tensor(interp.get_output_details()[1]["index"])
 
     def _vocode_window(self, mel: np.ndarray) -> np.ndarray:
+        frames = mel.shape[1]
+        if frames < MIN_VOCODER_FRAMES:
+            quietest = mel[:, [int(np.argmin(mel.mean(axis=2)[0]))], :]
+            mel = np.concatenate([mel, np.repeat(quietest, MIN_VOCODER_FRAMES - frames, axis=1)], axis=1)
         interp = self._vocoder
         index = interp.get_input_details()[0]["index"]
         interp.resize_tensor_input(index, list(mel.shape))
         interp.allocate_tensors()
         interp.set_tensor(index, np.ascontiguousarray(mel, dtype=np.float32))
         interp.invoke()
-        return interp.get_tensor(interp.get_output_details()[0]["index"])[0, :, 0]
+        subbands = interp.get_tensor(interp.get_output_details()[0]["index"])[0]
+        return self._subband_synthesis(subbands)[: frames * SAMPLES_PER_FRAME]
 
     def _vocode(self, mel: np.ndarray) -> np.ndarray:
         frames = mel.shape[1]

@@ -10,7 +10,10 @@ input directly, and the block's ops are removed.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import flatbuffers
+import numpy as np
 from ai_edge_litert import schema_py_generated as schema
 
 RANDOM_OP = "FlexRandomUniform"
@@ -67,6 +70,110 @@ def remove_random_dropout(model_bytes: bytes) -> bytes:
         removed += len(drop)
     if not removed:
         return model_bytes
-    builder = flatbuffers.Builder(len(model_bytes) + 1024)
+    return _serialise(model, len(model_bytes))
+
+
+# --- Multi-band MelGAN: final sub-band synthesis moved out of the graph ---------------------
+#
+# MB-MelGAN ends with a PQMF synthesis filter bank: the four int8 sub-band
+# signals are dequantised, zero-stuffed (a stride-4 transposed convolution) and
+# summed through 63-tap filters (a convolution) at the full audio rate. In LiteRT
+# those two ops need a large scratch buffer per output sample (~0.25 MB per mel
+# frame, kept at its high-water mark). The same arithmetic in numpy is exact,
+# needs only its output, and is cheaper than the graph's version.
+
+
+@dataclass(frozen=True)
+class SubbandSynthesis:
+    scale: float  # int8 sub-band quantisation
+    zero_point: int
+    upsample: np.ndarray  # transposed-convolution filter [out, 1, stride, in]
+    filters: np.ndarray  # convolution filter [1, 1, taps, bands]
+    bias: float
+    pad: tuple[int, int]  # samples of zero padding before the filters
+
+    def __call__(self, subbands: np.ndarray) -> np.ndarray:
+        """(samples, bands) int8 sub-band signals → full-rate float32 audio."""
+        x = (subbands.astype(np.float32) - self.zero_point) * np.float32(self.scale)
+        stride, bands = self.upsample.shape[2], self.upsample.shape[0]
+        up = np.zeros((len(x) * stride, bands), np.float32)
+        for k in range(stride):
+            up[k::stride] = x @ self.upsample[:, 0, k, :].T
+        up = np.pad(up, (self.pad, (0, 0)))
+        audio = sum(np.correlate(up[:, b], self.filters[0, 0, :, b], mode="valid") for b in range(bands))
+        return (audio + np.float32(self.bias)).astype(np.float32)
+
+
+_NUMPY_TYPES = {schema.TensorType.FLOAT32: np.float32, schema.TensorType.INT32: np.int32}
+
+
+def _constant(model: schema.ModelT, subgraph: schema.SubGraphT, tensor: int) -> np.ndarray:
+    t = subgraph.tensors[tensor]
+    data = model.buffers[t.buffer].data
+    return np.frombuffer(bytes(data), dtype=_NUMPY_TYPES[t.type]).reshape(t.shape).copy()
+
+
+def _op_code(model: schema.ModelT, op: schema.OperatorT) -> int:
+    code = model.operatorCodes[op.opcodeIndex]
+    return max(code.builtinCode, code.deprecatedBuiltinCode)
+
+
+def split_subband_synthesis(model_bytes: bytes) -> tuple[bytes, SubbandSynthesis]:
+    """Cut the PQMF synthesis off the end of an MB-MelGAN graph.
+
+    Returns the model whose output is the int8 sub-band signal, and the
+    synthesis to apply to it. Raises ValueError for a graph of another shape.
+    """
+    model = schema.ModelT.InitFromPackedBuf(bytearray(model_bytes), 0)
+    sg = model.subgraphs[0]
+    ops = sg.operators
+    producer = {t: op for op in ops for t in op.outputs}
+    by_code = lambda code: [op for op in ops if _op_code(model, op) == code]  # noqa: E731
+    transposed, pads = by_code(schema.BuiltinOperator.TRANSPOSE_CONV), by_code(schema.BuiltinOperator.PAD)
+    if not transposed or len(pads) != 1:
+        raise ValueError("not an MB-MelGAN graph: no final TRANSPOSE_CONV and PAD")
+    # The last transposed conv is the sub-band upsampler:
+    # TRANSPOSE_CONV ← DEQUANTIZE ← EXPAND_DIMS ← int8 sub-band signal.
+    tconv, pad = transposed[-1], pads[0]
+    dequantize = producer[tconv.inputs[2]]
+    if _op_code(model, dequantize) != schema.BuiltinOperator.DEQUANTIZE:
+        raise ValueError("not an MB-MelGAN graph: the sub-band signal is not int8")
+    expand = producer[dequantize.inputs[0]]
+    subbands = expand.inputs[0]
+    # The filter convolution reads the padded signal (through an EXPAND_DIMS).
+    conv = next(
+        op
+        for op in ops
+        if _op_code(model, op) == schema.BuiltinOperator.CONV_2D
+        and op.inputs[0] in producer
+        and pad.outputs[0] in producer[op.inputs[0]].inputs
+    )
+    quant = sg.tensors[subbands].quantization
+    upsample = _constant(model, sg, tconv.inputs[1])
+    if tconv.builtinOptions.strideW != upsample.shape[2]:
+        raise ValueError("sub-band upsampling with overlapping kernels is not supported")
+    paddings = _constant(model, sg, pad.inputs[1])
+    synthesis = SubbandSynthesis(
+        scale=float(quant.scale[0]),
+        zero_point=int(quant.zeroPoint[0]),
+        upsample=upsample,
+        filters=_constant(model, sg, conv.inputs[1]),
+        bias=float(_constant(model, sg, conv.inputs[2])[0]),
+        pad=(int(paddings[1, 0]), int(paddings[1, 1])),
+    )
+    # Keep only the ops the new output depends on.
+    sg.outputs = [subbands]
+    needed = {subbands}
+    kept = []
+    for op in reversed(ops):
+        if any(t in needed for t in op.outputs):
+            kept.append(op)
+            needed.update(t for t in op.inputs if t >= 0)
+    sg.operators = kept[::-1]
+    return _serialise(model, len(model_bytes)), synthesis
+
+
+def _serialise(model: schema.ModelT, size_hint: int) -> bytes:
+    builder = flatbuffers.Builder(size_hint + 1024)
     builder.Finish(model.Pack(builder), file_identifier=_FILE_IDENTIFIER)
     return bytes(builder.Output())

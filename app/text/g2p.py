@@ -10,9 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pypinyin import Style, lazy_pinyin
-from pypinyin.seg.mmseg import seg
-
+from app.text.lexicon import lexicon
 from app.text.sandhi import apply_sandhi
 
 # Prosodic break labels of the Baker corpus: #0 none, #2 phrase, #3 intonational phrase.
@@ -51,17 +49,8 @@ class Phrase:
 
 def _han_words(run: str) -> list[tuple[str, list[str]]]:
     """Segment a run of Chinese characters and read each segment with its phrase pinyin."""
-    words: list[tuple[str, list[str]]] = []
-    for segment in seg.cut(run):
-        sylls = _pinyin(segment)
-        if len(sylls) != len(segment):  # keep one syllable per character, whatever happens
-            sylls = [(_pinyin(c) or [""])[0] for c in segment]
-        words.append((segment, sylls))
-    return words
-
-
-def _pinyin(text: str) -> list[str]:
-    return lazy_pinyin(text, style=Style.TONE3, neutral_tone_with_five=True, errors=lambda s: [""] * len(s))
+    words = lexicon()
+    return [(word, words.read(word)) for word in words.segment(run)]
 
 
 def _spell(letters: str) -> tuple[str, list[str]]:

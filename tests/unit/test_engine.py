@@ -77,3 +77,30 @@ def test_long_mels_are_vocoded_in_windows_without_audible_seams(engine):
 
 def test_nothing_to_say_gives_empty_audio(engine):
     assert engine.synthesize("😀", Style("baker")).audio.size == 0
+
+
+def test_subband_synthesis_in_numpy_matches_the_original_graph(engine):
+    from ai_edge_litert.interpreter import Interpreter
+
+    from app.engines.embedded import VOCODER_MODEL
+
+    original = Interpreter(model_path=str(locate_assets() / VOCODER_MODEL), num_threads=1)
+    mel = engine._mel(engine.phone_ids("声码器的最后一步在图外完成。"), 1.0, 1.0)
+    original.resize_tensor_input(0, list(mel.shape))
+    original.allocate_tensors()
+    original.set_tensor(original.get_input_details()[0]["index"], mel)
+    original.invoke()
+    expected = original.get_tensor(original.get_output_details()[0]["index"])[0, :, 0]
+    assert np.abs(engine._vocode_window(mel) - expected).max() < 1e-5
+
+
+@pytest.mark.parametrize("frames", [1, 5, 9, 15])
+def test_very_short_mels_are_vocoded(engine, frames):
+    mel = engine._mel(engine.phone_ids("啊"), 1.0, 1.0)[:, :frames]
+    assert engine._vocode_window(mel).shape == (frames * 300,)
+
+
+def test_one_syllable_at_the_fastest_tempo(service):
+    from app.synthesis.service import Request
+
+    assert service.synthesize(Request("啊", speed=2.0, emotion="fear", intensity=2.0)).duration > 0.05
