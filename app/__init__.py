@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +17,13 @@ def create_app(config: dict[str, Any] | Settings | None = None) -> Flask:
     from app.api import health, tts, ui, voices
     from app.engines import create_engine
     from app.errors import register_error_handlers
+    from app.logs import configure_logging, init_request_logging
+    from app.metrics import init_metrics
     from app.synthesis.host import EngineHost
     from app.synthesis.service import SynthesisService
 
     settings = config if isinstance(config, Settings) else load_settings(config)
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings.log_level)
 
     app = Flask(__name__, static_folder=str(ROOT / "static"), template_folder=str(ROOT / "templates"))
     app.json.ensure_ascii = False  # Chinese labels stay readable in JSON
@@ -32,4 +33,6 @@ def create_app(config: dict[str, Any] | Settings | None = None) -> Flask:
     for blueprint in (tts.bp, voices.bp, health.bp, ui.bp):
         app.register_blueprint(blueprint)
     register_error_handlers(app)
+    init_request_logging(app)
+    init_metrics(app)
     return app

@@ -33,12 +33,20 @@ class Settings(BaseSettings):
     # Request limits
     max_text_chars: int = Field(5000, ge=1, le=1_000_000)
     max_sentence_chars: int = Field(40, ge=8, le=200, description="longer sentences are split")
+    concurrency: int = Field(2, ge=1, le=256, description="requests synthesising at once, per worker")
+    queue: int = Field(16, ge=0, le=10_000, description="requests waiting for a slot, per worker; more get 503")
+    request_timeout: float = Field(120.0, gt=0, description="deadline of one request, seconds (504 after)")
+    cache_mb: int = Field(16, ge=0, le=100_000, description="per-worker cache of encoded audio, MiB (0 = off)")
+    log_texts: bool = Field(False, description="include request texts in logs")
 
     # Serving (read by gunicorn.conf.py)
     host: str = "0.0.0.0"
     port: int = Field(8000, ge=1, le=65535)
     workers: int = Field(default_factory=available_cpus, ge=1, le=256)
-    timeout: int = Field(120, ge=5, description="gunicorn worker timeout, seconds")
+    timeout: int = Field(150, ge=5, description="gunicorn worker timeout, seconds (above request_timeout)")
+    graceful_timeout: int = Field(30, ge=1, description="seconds a stopping worker may finish requests")
+    max_requests: int = Field(5000, ge=0, description="restart a worker after this many requests (0 = never)")
+    max_requests_jitter: int = Field(500, ge=0)
     keepalive: int = Field(5, ge=0)
     warmup: bool = True
     log_level: Literal["debug", "info", "warning", "error"] = "info"

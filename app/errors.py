@@ -54,6 +54,26 @@ class EngineNotReady(ApiError):
     status, code = 503, "engine_unavailable"
 
 
+class Overloaded(ApiError):
+    """Every synthesis slot and queue place of this worker is taken."""
+
+    status, code = 503, "overloaded"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message, retry_after=retry_after)
+        self.headers["Retry-After"] = str(retry_after)
+
+
+class DeadlineExceeded(ApiError):
+    status, code = 504, "timeout"
+
+
+class ClientDisconnected(ApiError):
+    """The client went away; nobody will read this (499 is Nginx's code for it, used in logs)."""
+
+    status, code = 499, "client_closed_request"
+
+
 # Werkzeug's own errors (routing, method, body size …) mapped to stable codes.
 _HTTP_CODES = {
     400: "bad_request",

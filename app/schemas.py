@@ -10,14 +10,15 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from flask import Request
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from werkzeug.exceptions import BadRequest
 
+from app.audio.encode import FORMATS, SAMPLE_RATES
 from app.audio.prosody import EMOTIONS
 from app.errors import InvalidParameter, InvalidRequest, UnsupportedMediaType
 
 EmotionId = Literal[tuple(EMOTIONS)]  # type: ignore[valid-type]
-AudioFormat = Literal["wav"]
+AudioFormatName = Literal["wav", "mp3", "ogg", "flac", "pcm"]
 
 
 class TTSParams(BaseModel):
@@ -32,7 +33,22 @@ class TTSParams(BaseModel):
     speed: float = Field(1.0, ge=0.5, le=2.0, allow_inf_nan=False, description="speaking rate multiplier")
     pitch: float = Field(0.0, ge=-12.0, le=12.0, allow_inf_nan=False, description="pitch shift in semitones")
     volume: float = Field(1.0, ge=0.0, le=2.0, allow_inf_nan=False, description="loudness multiplier")
-    format: AudioFormat = Field("wav", description="audio container/codec")
+    format: AudioFormatName = Field("wav", description="wav, mp3, ogg (Opus), flac or pcm (s16le)")
+    sample_rate: int | None = Field(None, description="output sample rate; the engine's own when omitted")
+    stream: bool = Field(False, description="send audio sentence by sentence as it is produced")
+
+    @model_validator(mode="after")
+    def _streamable(self) -> TTSParams:
+        if self.stream and not FORMATS[self.format].streamable:
+            raise ValueError(f"{self.format} cannot be streamed; stream wav, mp3, ogg or pcm")
+        return self
+
+    @field_validator("sample_rate")
+    @classmethod
+    def _known_rate(cls, rate: int | None) -> int | None:
+        if rate is not None and rate not in SAMPLE_RATES:
+            raise ValueError(f"must be one of {', '.join(map(str, SAMPLE_RATES))}")
+        return rate
 
 
 def _first_error(exc: ValidationError) -> InvalidParameter:
@@ -44,7 +60,7 @@ def _first_error(exc: ValidationError) -> InvalidParameter:
     elif kind == "extra_forbidden":
         message = f"unknown parameter '{param}'"
     else:
-        message = f"'{param}': {err['msg']}"
+        message = f"'{param}': {err['msg'].removeprefix('Value error, ')}"
     return InvalidParameter(message, param=param)
 
 

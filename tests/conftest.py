@@ -33,3 +33,15 @@ def live_server():
         yield server.wait_ready()
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def live_nginx(live_server):
+    """The real nginx with deploy/nginx/huayin.conf in front of ``live_server``."""
+    from tests.support import Nginx
+
+    proxy = Nginx(live_server.port)
+    try:
+        yield proxy
+    finally:
+        proxy.stop()

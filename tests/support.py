@@ -81,3 +81,67 @@ class Gunicorn:
                 self.process.wait()
         self.log.close()
         os.unlink(self.log.name)
+
+
+class Nginx:
+    """The real nginx binary with deploy/nginx/huayin.conf, only its paths and ports substituted."""
+
+    def __init__(self, upstream_port: int) -> None:
+        binary = require_program("nginx", "/usr/sbin/nginx")
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.dir = Path(tempfile.mkdtemp(prefix="huayin-nginx-"))
+        site = (ROOT / "deploy" / "nginx" / "huayin.conf").read_text()
+        site = (
+            site.replace("server 127.0.0.1:8000;", f"server 127.0.0.1:{upstream_port};")
+            .replace("listen 80;", f"listen 127.0.0.1:{self.port};")
+            .replace("/srv/huayin/", f"{ROOT}/")
+        )
+        (self.dir / "huayin.conf").write_text(site)
+        temp = self.dir / "temp"
+        temp.mkdir()
+        # The main file is the part a distribution ships (/etc/nginx/nginx.conf), reduced to
+        # what a test needs; the site file above is the one users deploy.
+        user = "user root;\n" if os.geteuid() == 0 else ""
+        (self.dir / "nginx.conf").write_text(
+            f"""{user}worker_processes 1;
+pid {self.dir}/nginx.pid;
+error_log {self.dir}/error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    include /etc/nginx/mime.types;
+    default_type application/octet-stream;
+    access_log {self.dir}/access.log;
+    client_body_temp_path {temp}/body;
+    proxy_temp_path {temp}/proxy;
+    fastcgi_temp_path {temp}/fastcgi;
+    uwsgi_temp_path {temp}/uwsgi;
+    scgi_temp_path {temp}/scgi;
+    sendfile on;
+    include {self.dir}/huayin.conf;
+}}
+"""
+        )
+        self.process = subprocess.Popen(
+            [binary, "-c", str(self.dir / "nginx.conf"), "-p", str(self.dir), "-g", "daemon off;"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"nginx exited: {self.process.stderr.read().decode()}")
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise TimeoutError("nginx did not start")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        shutil.rmtree(self.dir, ignore_errors=True)

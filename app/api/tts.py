@@ -1,17 +1,16 @@
 """POST/GET /tts: text in, audio out.
 
-route → validate → service (engine) → encode → respond.
+route → validate → service (cache, admission, engine) → encoded audio → respond.
 """
 
 from __future__ import annotations
 
-import hashlib
+from flask import Blueprint, Response, current_app, g, request
 
-from flask import Blueprint, Response, current_app, request
-
-from app.audio.encode import FORMATS, encode
+from app.api.connection import disconnect_check
+from app.audio.encode import FORMATS
 from app.schemas import TTSParams, parse_request
-from app.synthesis.service import Request, SynthesisService
+from app.synthesis.service import Job, Request, SynthesisService
 
 bp = Blueprint("tts", __name__)
 
@@ -20,30 +19,38 @@ def _service() -> SynthesisService:
     return current_app.extensions["tts"]
 
 
-def _filename(params: TTSParams) -> str:
-    digest = hashlib.sha1(params.model_dump_json().encode()).hexdigest()[:10]
-    return f"huayin-{params.emotion}-{digest}.{FORMATS[params.format].extension}"
+def _headers(job: Job) -> dict[str, str]:
+    digest = job.cache_key[:10]
+    fmt = FORMATS[job.format]
+    return {
+        "Content-Disposition": f'inline; filename="huayin-{job.request.emotion}-{digest}.{fmt.extension}"',
+        "X-Sample-Rate": str(job.sample_rate),
+        "Cache-Control": "no-store",
+    }
 
 
 @bp.route("/tts", methods=["GET", "POST"])
 def tts() -> Response:
     params: TTSParams = parse_request(TTSParams, request)
-    result = _service().synthesize(
-        Request(
-            text=params.text,
-            voice=params.voice,
-            emotion=params.emotion,
-            intensity=params.intensity,
-            speed=params.speed,
-            pitch=params.pitch,
-            volume=params.volume,
-        )
-    )
-    body = encode(result.audio, result.sample_rate, params.format)
-    response = Response(body, mimetype=FORMATS[params.format].mimetype)
-    response.headers["Content-Disposition"] = f'inline; filename="{_filename(params)}"'
-    response.headers["X-Audio-Duration"] = f"{result.duration:.3f}"
-    response.headers["X-Synthesis-Time"] = f"{result.synthesis_seconds:.3f}"
-    response.headers["X-Sample-Rate"] = str(result.sample_rate)
-    response.headers["Cache-Control"] = "no-store"
+    service = _service()
+    job = service.prepare(Request(**params.model_dump(exclude={"stream"})))
+    g.tts_log = {"text_chars": len(params.text), "format": job.format, "stream": params.stream}
+    if service.settings.log_texts:
+        g.tts_log["text"] = params.text
+    mimetype = FORMATS[job.format].content_type(job.sample_rate)
+    cancelled = disconnect_check(request.environ)
+
+    if params.stream:
+        stream = service.stream(job, cancelled)
+        g.tts_stream = stream
+        response = Response(stream, content_type=mimetype, headers=_headers(job))
+        response.headers["X-Accel-Buffering"] = "no"  # tell Nginx not to buffer this response
+        return response
+
+    clip = service.clip(job, cancelled)
+    g.tts_log.update(audio_seconds=round(clip.duration, 3), cache="hit" if clip.cache_hit else "miss")
+    response = Response(clip.body, content_type=mimetype, headers=_headers(job))
+    response.headers["X-Audio-Duration"] = f"{clip.duration:.3f}"
+    response.headers["X-Synthesis-Time"] = f"{clip.synthesis_seconds:.3f}"
+    response.headers["X-Cache"] = "HIT" if clip.cache_hit else "MISS"
     return response

@@ -1,12 +1,25 @@
-"""Audio encoding: float32 samples → bytes of a container the client asked for."""
+"""Audio encoding: float32 samples → the container and rate the client asked for.
+
+Whole files (``encode``) and streams (``StreamEncoder``: a header, then bytes per
+chunk as the audio is produced) share the same encoders: libsndfile (through
+soundfile) for WAV, FLAC and Ogg Opus, LAME (through lameenc) for MP3, and
+soxr for resampling.
+"""
 
 from __future__ import annotations
 
 import io
+import struct
 from dataclasses import dataclass
 
+import lameenc
 import numpy as np
 import soundfile
+import soxr
+
+SAMPLE_RATES = (8000, 16000, 22050, 24000, 44100, 48000)
+OPUS_RATES = (8000, 12000, 16000, 24000, 48000)
+MP3_BITRATE_KBPS = 64  # transparent for 24 kHz mono speech
 
 
 @dataclass(frozen=True)
@@ -14,15 +27,155 @@ class AudioFormat:
     name: str
     mimetype: str
     extension: str
+    streamable: bool
+    rates: tuple[int, ...] = SAMPLE_RATES
+
+    def content_type(self, rate: int) -> str:
+        if self.name == "pcm":
+            return f"audio/pcm;rate={rate};encoding=signed-int;bits=16;endian=little;channels=1"
+        return self.mimetype
 
 
 FORMATS: dict[str, AudioFormat] = {
-    "wav": AudioFormat("wav", "audio/wav", "wav"),
+    f.name: f
+    for f in (
+        AudioFormat("wav", "audio/wav", "wav", streamable=True),
+        AudioFormat("mp3", "audio/mpeg", "mp3", streamable=True),
+        AudioFormat("ogg", "audio/ogg; codecs=opus", "ogg", streamable=True, rates=(8000, 16000, 24000, 48000)),
+        # libsndfile rewrites a FLAC header when it closes the file, so FLAC is whole-file only.
+        AudioFormat("flac", "audio/flac", "flac", streamable=False),
+        AudioFormat("pcm", "audio/pcm", "pcm", streamable=True),
+    )
 }
 
 
-def encode(audio: np.ndarray, sample_rate: int, fmt: str) -> bytes:
-    """Encode mono float32 audio in [-1, 1]; WAV is 16-bit PCM."""
-    buffer = io.BytesIO()
-    soundfile.write(buffer, np.clip(audio, -1.0, 1.0), sample_rate, format="WAV", subtype="PCM_16")
-    return buffer.getvalue()
+def to_pcm16(audio: np.ndarray) -> bytes:
+    return (np.clip(audio, -1.0, 1.0) * 32767.0).round().astype("<i2").tobytes()
+
+
+class Resampler:
+    """Stateful resampling for audio that arrives in pieces (no clicks at the seams)."""
+
+    def __init__(self, in_rate: int, out_rate: int) -> None:
+        self._stream = None if in_rate == out_rate else soxr.ResampleStream(in_rate, out_rate, 1, dtype="float32")
+
+    def __call__(self, audio: np.ndarray, last: bool = False) -> np.ndarray:
+        if self._stream is None:
+            return audio
+        return self._stream.resample_chunk(np.ascontiguousarray(audio, dtype=np.float32), last=last)
+
+
+class _Sink(io.RawIOBase):
+    """A write-only file that hands out what was written since the last call to ``take``."""
+
+    def __init__(self) -> None:
+        self._data = bytearray()
+        self._pos = 0
+        self._taken = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def write(self, b) -> int:  # type: ignore[override]
+        self._data[self._pos : self._pos + len(b)] = b
+        self._pos += len(b)
+        return len(b)
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: len(self._data)}[whence]
+        self._pos = base + offset
+        return self._pos
+
+    def tell(self) -> int:
+        return self._pos
+
+    def read(self, size: int = -1) -> bytes:
+        return b""
+
+    def take(self) -> bytes:
+        out = bytes(self._data[self._taken :])
+        self._taken = len(self._data)
+        return out
+
+
+class StreamEncoder:
+    """Encode audio that arrives chunk by chunk: ``start()``, ``write(chunk)``…, ``finish()``."""
+
+    def __init__(self, fmt: str, in_rate: int, out_rate: int) -> None:
+        self.format = FORMATS[fmt]
+        self.rate = out_rate
+        self._resample = Resampler(in_rate, out_rate)
+        self._mp3: lameenc.Encoder | None = None
+        self._sink: _Sink | None = None
+        self._file: soundfile.SoundFile | None = None
+
+    def start(self) -> bytes:
+        name = self.format.name
+        if name == "wav":
+            return _streaming_wav_header(self.rate)
+        if name == "mp3":
+            self._mp3 = lameenc.Encoder()
+            self._mp3.set_bit_rate(MP3_BITRATE_KBPS)
+            self._mp3.set_in_sample_rate(self.rate)
+            self._mp3.set_channels(1)
+            self._mp3.set_quality(2)
+        elif name == "ogg":
+            # libsndfile writes Ogg pages as they fill and never seeks back: safe to stream.
+            self._sink = _Sink()
+            self._file = soundfile.SoundFile(self._sink, "w", self.rate, 1, format="OGG", subtype="OPUS")
+            return self._sink.take()
+        elif not self.format.streamable:
+            raise ValueError(f"{name} cannot be streamed")
+        return b""
+
+    def _encode(self, audio: np.ndarray) -> bytes:
+        if self._mp3 is not None:
+            return bytes(self._mp3.encode(to_pcm16(audio))) if audio.size else b""
+        if self._file is not None and self._sink is not None:
+            if audio.size:
+                self._file.write(np.clip(audio, -1.0, 1.0))
+            return self._sink.take()
+        return to_pcm16(audio)
+
+    def write(self, audio: np.ndarray) -> bytes:
+        return self._encode(self._resample(audio))
+
+    def finish(self) -> bytes:
+        out = self._encode(self._resample(np.zeros(0, np.float32), last=True))
+        if self._mp3 is not None:
+            out += bytes(self._mp3.flush())
+        if self._file is not None and self._sink is not None:
+            self._file.close()
+            out += self._sink.take()
+        return out
+
+
+def _streaming_wav_header(rate: int) -> bytes:
+    """A 16-bit mono WAV header whose sizes say "unknown" (0xFFFFFFFF), as streaming players expect."""
+    unknown = 0xFFFFFFFF
+    return (
+        b"RIFF"
+        + struct.pack("<I", unknown)
+        + b"WAVEfmt "
+        + struct.pack("<IHHIIHH", 16, 1, 1, rate, rate * 2, 2, 16)
+        + b"data"
+        + struct.pack("<I", unknown)
+    )
+
+
+_WHOLE_FILE = {"wav": "WAV", "flac": "FLAC"}
+
+
+def encode(audio: np.ndarray, in_rate: int, fmt: str, out_rate: int | None = None) -> bytes:
+    """Encode a whole clip (mono float32 in [-1, 1]); WAV and FLAC headers carry exact lengths."""
+    out_rate = out_rate or in_rate
+    if fmt in _WHOLE_FILE:
+        buffer = io.BytesIO()
+        resampled = Resampler(in_rate, out_rate)(audio, last=True)
+        soundfile.write(buffer, np.clip(resampled, -1.0, 1.0), out_rate, format=_WHOLE_FILE[fmt], subtype="PCM_16")
+        return buffer.getvalue()
+    encoder = StreamEncoder(fmt, in_rate, out_rate)
+    return encoder.start() + encoder.write(audio) + encoder.finish()

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from app import metrics
 from app.engines.base import Engine, EngineUnavailable
 from app.synthesis.threads import gevent_active, native_lock
 
@@ -70,12 +71,21 @@ class EngineHost:
                 self._pool = concurrent.futures.ThreadPoolExecutor(self._threads, thread_name_prefix="tts")
         return self._pool
 
-    def run(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run ``fn(*args)`` on a synthesis thread; the calling greenlet/thread waits."""
+    def run(self, fn: Callable[..., T], *args: Any, timeout: float | None = None) -> T:
+        """Run ``fn(*args)`` on a synthesis thread; the calling greenlet/thread waits.
+
+        Raises TimeoutError after ``timeout`` seconds (the job itself runs on; a
+        thread cannot be interrupted, but its result is dropped).
+        """
         pool = self._executor()
         if gevent_active():
-            return pool.spawn(fn, *args).get()
-        return pool.submit(fn, *args).result()
+            import gevent
+
+            try:
+                return pool.spawn(fn, *args).get(timeout=timeout)
+            except gevent.Timeout as exc:
+                raise TimeoutError from exc
+        return pool.submit(fn, *args).result(timeout=timeout)
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> None:
         """Start ``fn(*args)`` on a synthesis thread without waiting for it."""
@@ -105,6 +115,7 @@ class EngineHost:
                 finally:
                     self._loading = False
                 self._load_seconds = time.perf_counter() - started
+                metrics.ENGINE_LOAD_SECONDS.set(self._load_seconds)
                 self._error = None
                 log.info("engine %s loaded in %.2fs", self._engine.name, self._load_seconds)
         return self._engine

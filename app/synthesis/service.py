@@ -1,30 +1,41 @@
-"""The synthesis service: text in, audio out, one sentence at a time.
+"""The synthesis service: text in, encoded audio out, one sentence at a time.
 
-request → check → normalise and split (on a synthesis thread) → per sentence:
-engine → prosody effects → pause. The web layer calls ``synthesize`` (whole
-clip) and never sees the engine.
+prepare (validate, build the job) → cache → admission slot → plan (normalise and
+split) → per sentence: engine → prosody effects → encode. CPU work runs on the
+engine host's OS threads; this code runs on the request's greenlet and checks
+the deadline and the client between sentences.
 """
 
 from __future__ import annotations
 
+import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
 
+from app import metrics
 from app.audio import effects
+from app.audio.encode import FORMATS, StreamEncoder, encode
 from app.audio.prosody import Prosody, emotion_prosody, user_prosody
 from app.config import Settings
-from app.engines import Engine, Style, engine_class
-from app.errors import InvalidParameter, TextTooLong
+from app.engines import Engine, EngineUnavailable, Style, engine_class
+from app.errors import ApiError, ClientDisconnected, EngineNotReady, InvalidParameter, TextTooLong
+from app.memory import release_free_memory
+from app.synthesis.admission import Admission, Deadline
+from app.synthesis.cache import AudioCache, Clip
 from app.synthesis.host import EngineHost
 from app.text.normalize import normalize
 from app.text.split import Sentence, split_sentences
 
+log = logging.getLogger(__name__)
+
 # Sentences are capped in characters so the model's memory stays bounded; slow
 # speech makes more frames per character, so the cap shrinks with the tempo.
 MIN_SENTENCE_CHARS = 8
+# When streaming, the first piece is kept short so the first audio leaves quickly.
+STREAM_LEAD_CHARS = 10
 
 
 @dataclass(frozen=True)
@@ -36,10 +47,14 @@ class Request:
     speed: float = 1.0
     pitch: float = 0.0
     volume: float = 1.0
+    format: str = "wav"
+    sample_rate: int | None = None
 
 
 @dataclass(frozen=True)
 class Result:
+    """Raw audio of a request (used by ``synthesize``: benchmarks and tests)."""
+
     audio: np.ndarray  # float32 mono
     sample_rate: int
     synthesis_seconds: float
@@ -49,18 +64,32 @@ class Result:
         return len(self.audio) / self.sample_rate
 
 
+@dataclass(frozen=True)
+class Job:
+    """A validated request: what to say, how, and in which format."""
+
+    request: Request
+    style: Style
+    format: str
+    sample_rate: int
+    cache_key: str
+
+
 class SynthesisService:
     def __init__(self, settings: Settings, host: EngineHost) -> None:
         self.settings = settings
         self.host = host
         self.engine_info: type[Engine] = engine_class(settings)
+        self.admission = Admission(settings.concurrency, settings.queue)
+        self.cache = AudioCache(settings.cache_mb * 1024 * 1024)
 
     @property
     def sample_rate(self) -> int:
         return self.engine_info.sample_rate
 
-    def check(self, request: Request) -> Style:
-        """Validate what the schema cannot know (limits, voices); return the delivery style."""
+    # -- validation ------------------------------------------------------------
+    def prepare(self, request: Request) -> Job:
+        """Validate what the schema cannot know (limits, voices, format/rate pairs)."""
         if not request.text.strip():
             raise InvalidParameter("'text' is empty", code="empty_text", param="text")
         if len(request.text) > self.settings.max_text_chars:
@@ -73,38 +102,91 @@ class SynthesisService:
         voice = request.voice or voices[0]
         if voice not in voices:
             raise InvalidParameter(f"unknown voice '{voice}'; available: {', '.join(voices)}", param="voice")
+        fmt = FORMATS[request.format]
+        rate = request.sample_rate or self.sample_rate
+        if rate not in fmt.rates:
+            rates = ", ".join(map(str, fmt.rates))
+            raise InvalidParameter(f"{fmt.name} supports sample rates {rates}", param="sample_rate")
         prosody = user_prosody(request.speed, request.pitch, request.volume)
         if not self.engine_info.native_emotions:
             prosody = prosody.then(emotion_prosody(request.emotion, request.intensity))
-        return Style(voice=voice, emotion=request.emotion, intensity=request.intensity, prosody=prosody)
+        style = Style(voice=voice, emotion=request.emotion, intensity=request.intensity, prosody=prosody)
+        key = AudioCache.key(engine=self.engine_info.name, request=request.__dict__, voice=voice, rate=rate)
+        return Job(request, style, fmt.name, rate, key)
 
     # -- work done on synthesis threads ----------------------------------------
-    def plan(self, text: str, prosody: Prosody) -> list[Sentence]:
+    def plan(self, text: str, prosody: Prosody, lead_chars: int | None = None) -> list[Sentence]:
         max_chars = max(MIN_SENTENCE_CHARS, round(self.settings.max_sentence_chars * min(1.0, prosody.tempo)))
-        sentences = split_sentences(normalize(text), max_chars)
+        sentences = split_sentences(normalize(text), max_chars, first_max_chars=lead_chars)
         if not sentences:
             raise InvalidParameter("'text' contains nothing that can be spoken", code="nothing_to_say", param="text")
         return sentences
 
-    def render(self, sentence: Sentence, style: Style) -> np.ndarray:
-        engine = self.host.engine()
+    def render(self, sentence: Sentence, style: Style, pause: bool) -> np.ndarray:
+        """One sentence of audio, followed by its pause when ``pause`` is set."""
+        try:
+            engine = self.host.engine()
+        except EngineUnavailable as exc:
+            raise EngineNotReady(str(exc)) from exc
         rendered = engine.synthesize(sentence.text, style)
-        return effects.apply(rendered.audio, engine.sample_rate, rendered.residual)
+        audio = effects.apply(rendered.audio, engine.sample_rate, rendered.residual)
+        if pause:
+            silence = np.zeros(round(sentence.pause_after / style.prosody.tempo * engine.sample_rate), np.float32)
+            audio = np.concatenate([audio, silence])
+        return audio
 
-    # -- called by the web layer -------------------------------------------------
-    def stream(self, request: Request) -> Iterator[np.ndarray]:
-        """Audio of ``request`` sentence by sentence, pauses included."""
-        style = self.check(request)
-        sentences = self.host.run(self.plan, request.text, style.prosody)
+    # -- the request path ---------------------------------------------------------
+    def _on_thread(self, deadline: Deadline, fn: Callable, *args):
+        try:
+            return self.host.run(fn, *args, timeout=deadline.check())
+        except TimeoutError:
+            raise deadline.expired() from None
+
+    def _sentences_audio(
+        self, job: Job, deadline: Deadline, cancelled: Callable[[], bool], lead_chars: int | None = None
+    ) -> Iterator[np.ndarray]:
+        sentences = self._on_thread(deadline, self.plan, job.request.text, job.style.prosody, lead_chars)
         for i, sentence in enumerate(sentences):
-            yield self.host.run(self.render, sentence, style)
-            if i < len(sentences) - 1:
-                yield np.zeros(round(sentence.pause_after / style.prosody.tempo * self.sample_rate), np.float32)
+            if cancelled():
+                raise ClientDisconnected("the client closed the connection")
+            yield self._on_thread(deadline, self.render, sentence, job.style, i < len(sentences) - 1)
 
+    def clip(self, job: Job, cancelled: Callable[[], bool] = lambda: False) -> Clip:
+        """The whole clip, from the cache when possible."""
+        cached = self.cache.get(job.cache_key)
+        if cached is not None:
+            return cached
+        deadline = Deadline(self.settings.request_timeout)
+        with self.admission.slot(deadline):
+            started = time.perf_counter()
+            pieces = list(self._sentences_audio(job, deadline, cancelled))
+            audio = np.concatenate(pieces)
+            body = self._on_thread(deadline, encode, audio, self.sample_rate, job.format, job.sample_rate)
+            elapsed = time.perf_counter() - started
+        clip = Clip(body, len(audio) / self.sample_rate, job.sample_rate, elapsed)
+        self._count(job, clip.duration, elapsed)
+        self.cache.put(job.cache_key, clip)
+        return clip
+
+    def stream(self, job: Job, cancelled: Callable[[], bool] = lambda: False) -> AudioStream:
+        """Encoded audio sentence by sentence. Admission happens now, so a 503 can still be sent."""
+        deadline = Deadline(self.settings.request_timeout)
+        slot = self.admission.slot(deadline)
+        slot.__enter__()
+        return AudioStream(self, job, deadline, cancelled, slot)
+
+    def _count(self, job: Job, audio_seconds: float, elapsed: float) -> None:
+        metrics.SYNTHESIS_SECONDS.observe(elapsed)
+        metrics.AUDIO_SECONDS.inc(audio_seconds)
+        metrics.CHARACTERS.inc(len(job.request.text))
+
+    # -- without HTTP ---------------------------------------------------------------
     def synthesize(self, request: Request) -> Result:
+        """Raw float32 audio of a request, no cache, encoding or admission (benchmarks, tests)."""
+        job = self.prepare(request)
         started = time.perf_counter()
-        pieces = list(self.stream(request))
-        audio = np.concatenate(pieces) if pieces else np.zeros(0, np.float32)
+        deadline = Deadline(self.settings.request_timeout)
+        audio = np.concatenate(list(self._sentences_audio(job, deadline, lambda: False)))
         return Result(audio, self.sample_rate, time.perf_counter() - started)
 
     def warm_up(self) -> None:
@@ -114,5 +196,52 @@ class SynthesisService:
         there; reaching that size at start-up keeps memory flat under traffic.
         """
         text = ("今天天气很好我们一起去公园散步吧" * 10)[: self.settings.max_sentence_chars] + "。"
-        style = self.check(Request(text=text))
-        self.host.submit(lambda: [self.render(s, style) for s in self.plan(text, style.prosody)])
+        job = self.prepare(Request(text=text))
+
+        def run() -> None:
+            for sentence in self.plan(text, job.style.prosody):
+                self.render(sentence, job.style, False)
+            release_free_memory()
+
+        self.host.submit(run)
+
+
+class AudioStream:
+    """The body of a streaming response: encoded bytes as sentences are synthesised.
+
+    The WSGI server calls ``close()`` when the response ends, however it ends
+    (finished, client gone, error), which frees the admission slot.
+    """
+
+    def __init__(self, service: SynthesisService, job: Job, deadline: Deadline, cancelled, slot) -> None:
+        self._service = service
+        self._job = job
+        self._deadline = deadline
+        self._cancelled = cancelled
+        self._slot = slot
+        self._closed = False
+        self.produced = 0.0  # seconds of audio sent so far
+
+    def __iter__(self) -> Iterator[bytes]:
+        service, job = self._service, self._job
+        encoder = StreamEncoder(job.format, service.sample_rate, job.sample_rate)
+        started = time.perf_counter()
+        try:
+            yield encoder.start()
+            for audio in service._sentences_audio(job, self._deadline, self._cancelled, STREAM_LEAD_CHARS):
+                self.produced += len(audio) / service.sample_rate
+                chunk = service._on_thread(self._deadline, encoder.write, audio)
+                if chunk:
+                    yield chunk
+            yield encoder.finish()
+        except ApiError as exc:
+            # Headers are gone: the stream can only stop. The log says why.
+            log.warning("stream stopped: %s (%s)", exc.code, exc.message)
+        finally:
+            service._count(job, self.produced, time.perf_counter() - started)
+            self.close()
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._slot.__exit__(None, None, None)

@@ -67,8 +67,34 @@ def _pack(clauses: list[str], max_chars: int) -> list[str]:
     return packed
 
 
-def split_sentences(text: str, max_chars: int) -> list[Sentence]:
-    """Split normalised text into sentences no longer than ``max_chars`` speakable characters."""
+def _split_lead(sentence: Sentence, lead_chars: int) -> list[Sentence]:
+    """Cut a short first piece off ``sentence``: at a comma if one is close enough, else hard."""
+    lead = ""
+    for clause in _pieces(sentence.text, _CLAUSE_END):
+        if lead and speakable_length(lead + clause) > lead_chars:
+            break
+        lead += clause
+    if speakable_length(lead) > lead_chars or lead == sentence.text:
+        lead = _hard_split(sentence.text, lead_chars)[0]
+    rest = sentence.text[len(lead) :].strip()
+    if not speakable_length(rest):
+        return [sentence]
+    return [Sentence(lead.strip(), PAUSE_CLAUSE), Sentence(rest, sentence.pause_after)]
+
+
+def split_sentences(text: str, max_chars: int, first_max_chars: int | None = None) -> list[Sentence]:
+    """Split normalised text into sentences no longer than ``max_chars`` speakable characters.
+
+    With ``first_max_chars`` the first piece is at most that long (streaming: the
+    first audio is ready sooner).
+    """
+    sentences = _split(text, max_chars)
+    if first_max_chars and sentences and speakable_length(sentences[0].text) > first_max_chars:
+        sentences[:1] = _split_lead(sentences[0], first_max_chars)
+    return sentences
+
+
+def _split(text: str, max_chars: int) -> list[Sentence]:
     sentences: list[Sentence] = []
     for raw in _pieces(text, _SENTENCE_END):
         pause = PAUSE_PARAGRAPH if raw.endswith("\n") else PAUSE_SENTENCE

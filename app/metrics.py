@@ -1,0 +1,40 @@
+"""Prometheus metrics: HTTP metrics from prometheus-flask-exporter, plus TTS metrics.
+
+Under gunicorn, ``PROMETHEUS_MULTIPROC_DIR`` is set (gunicorn.conf.py) before any
+worker imports prometheus_client, so every worker writes its values to files
+there and ``/metrics`` sums them across workers, whichever worker answers.
+"""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+from prometheus_client import Counter, Gauge, Histogram
+from prometheus_flask_exporter import PrometheusMetrics
+
+SYNTHESIS_SECONDS = Histogram(
+    "tts_synthesis_seconds",
+    "Time to synthesise one request's audio (engine, effects, encoding)",
+    buckets=(0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 20, 60, 120),
+)
+AUDIO_SECONDS = Counter("tts_audio_seconds_total", "Seconds of audio produced")
+CHARACTERS = Counter("tts_characters_total", "Characters of text synthesised")
+QUEUE_DEPTH = Gauge("tts_queue_depth", "Requests waiting for a synthesis slot", multiprocess_mode="livesum")
+REJECTED = Counter("tts_rejected_total", "Requests refused by admission control or deadline", ["reason"])
+CACHE = Counter("tts_cache_requests_total", "Audio cache lookups", ["result"])
+ENGINE_LOAD_SECONDS = Gauge(
+    "tts_engine_load_seconds", "Time the engine took to load, per worker", multiprocess_mode="liveall"
+)
+
+_single_process = PrometheusMetrics.for_app_factory(group_by="endpoint", excluded_paths=["^/metrics$"])
+
+
+def init_metrics(app: Flask) -> None:
+    """Expose ``/metrics`` on ``app`` (across workers when running under gunicorn)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_flask_exporter.multiprocess import GunicornInternalPrometheusMetrics
+
+        GunicornInternalPrometheusMetrics(app, group_by="endpoint", excluded_paths=["^/metrics$"])
+    else:
+        _single_process.init_app(app)
