@@ -45,6 +45,8 @@ max_requests_jitter = _settings.max_requests_jitter
 # /dev/shm keeps the heartbeat file off slow or read-only disks (containers).
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 forwarded_allow_ips = "127.0.0.1,::1"
+# gunicorn's control socket (in $HOME) is not used; several servers on one host would collide on it.
+control_socket_disable = True
 loglevel = _settings.log_level
 logconfig_dict = LOGGING_CONFIG
 accesslog = None  # the app writes one JSON access line per request itself

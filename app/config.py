@@ -7,23 +7,40 @@ its default; the README's configuration table mirrors this file.
 
 from __future__ import annotations
 
+import logging
+import math
 import os
+from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 
 def available_cpus() -> int:
-    """CPUs this process may run on (respects taskset/cgroup cpusets)."""
+    """CPUs this process may use: its CPU affinity, capped by a cgroup v2 CPU quota
+    (a container's CPU limit, which affinity does not show)."""
     try:
-        return max(1, len(os.sched_getaffinity(0)))
+        cpus = len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - non-Linux
-        return max(1, os.cpu_count() or 1)
+        cpus = os.cpu_count() or 1
+    try:
+        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()
+        if quota != "max":
+            cpus = min(cpus, math.ceil(int(quota) / int(period)))
+    except (OSError, ValueError):
+        pass
+    return max(1, cpus)
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="TTS_", extra="ignore", frozen=True)
+ENV_PREFIX = "TTS_"
+
+
+class ConfigError(ValueError):
+    """A TTS_* variable has a value the service cannot use."""
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     # Engine
     engine: Literal["embedded"] = "embedded"
@@ -36,7 +53,7 @@ class Settings(BaseSettings):
     concurrency: int = Field(2, ge=1, le=256, description="requests synthesising at once, per worker")
     queue: int = Field(16, ge=0, le=10_000, description="requests waiting for a slot, per worker; more get 503")
     request_timeout: float = Field(120.0, gt=0, description="deadline of one request, seconds (504 after)")
-    cache_mb: int = Field(16, ge=0, le=100_000, description="per-worker cache of encoded audio, MiB (0 = off)")
+    cache_mb: int = Field(8, ge=0, le=100_000, description="per-worker cache of encoded audio, MiB (0 = off)")
     log_texts: bool = Field(False, description="include request texts in logs")
 
     # Serving (read by gunicorn.conf.py)
@@ -52,6 +69,26 @@ class Settings(BaseSettings):
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 
 
-def load_settings(overrides: dict | None = None) -> Settings:
-    """Settings from the environment, with ``overrides`` (e.g. from tests) on top."""
-    return Settings(**(overrides or {}))
+def load_settings(overrides: dict | None = None, environ: dict[str, str] | None = None) -> Settings:
+    """Settings from ``TTS_*`` environment variables, with ``overrides`` (e.g. from tests) on top.
+
+    Unknown ``TTS_*`` variables are logged (a misspelt setting should not pass
+    unnoticed) but not fatal: other software, such as Kubernetes service links
+    for a Service named "tts", may set some.
+    """
+    environ = os.environ if environ is None else environ
+    values: dict = {k[len(ENV_PREFIX) :].lower(): v for k, v in environ.items() if k.startswith(ENV_PREFIX)}
+    unknown = sorted(k for k in values if k not in Settings.model_fields)
+    if unknown:
+        logging.getLogger(__name__).warning(
+            "ignoring unknown settings: %s", ", ".join(ENV_PREFIX + k.upper() for k in unknown)
+        )
+    values = {k: v for k, v in values.items() if k not in unknown}
+    values.update(overrides or {})
+    try:
+        return Settings.model_validate(values)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{ENV_PREFIX}{'.'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors(include_url=False)
+        )
+        raise ConfigError(f"invalid configuration: {problems}") from None

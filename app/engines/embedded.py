@@ -36,7 +36,7 @@ SAMPLES_PER_FRAME = 300  # MB-MelGAN hop size
 # 16 frames of context on each side (cropped afterwards) keep the seams inaudible
 # (max deviation 0.013, RMS 2e-4 against a single full-length call).
 VOCODER_CONTEXT = 16
-VOCODER_WINDOW = 192
+VOCODER_WINDOW = 160
 # The vocoder's reflection padding needs a few frames of input; shorter mels are
 # padded with their quietest frame and the extra audio is cut off.
 MIN_VOCODER_FRAMES = 16

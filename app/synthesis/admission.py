@@ -51,6 +51,10 @@ class Admission:
         self._mean_seconds = 1.0  # moving average of a request's run time, for Retry-After
 
     @property
+    def idle(self) -> bool:
+        return self._admitted == 0
+
+    @property
     def waiting(self) -> int:
         return max(0, self._admitted - self.concurrency)
 

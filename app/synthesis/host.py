@@ -13,6 +13,7 @@ import concurrent.futures
 import contextlib
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -91,6 +92,17 @@ class EngineHost:
         """Start ``fn(*args)`` on a synthesis thread without waiting for it."""
         pool = self._executor()
         (pool.spawn if gevent_active() else pool.submit)(fn, *args)
+
+    def later(self, seconds: float, fn: Callable[[], Any]) -> None:
+        """Call ``fn()`` on this process's event loop (or a timer thread) after ``seconds``."""
+        if gevent_active():
+            import gevent
+
+            gevent.spawn_later(seconds, fn)
+        else:
+            timer = threading.Timer(seconds, fn)
+            timer.daemon = True
+            timer.start()
 
     # -- engine ---------------------------------------------------------------
     def engine(self) -> Engine:

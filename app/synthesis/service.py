@@ -34,6 +34,8 @@ log = logging.getLogger(__name__)
 # Sentences are capped in characters so the model's memory stays bounded; slow
 # speech makes more frames per character, so the cap shrinks with the tempo.
 MIN_SENTENCE_CHARS = 8
+# A worker idle this long hands freed memory back to the system (~30 ms of its thread).
+IDLE_RELEASE_DELAY_S = 1.0
 # When streaming, the first piece is kept short so the first audio leaves quickly.
 STREAM_LEAD_CHARS = 10
 
@@ -82,6 +84,7 @@ class SynthesisService:
         self.engine_info: type[Engine] = engine_class(settings)
         self.admission = Admission(settings.concurrency, settings.queue)
         self.cache = AudioCache(settings.cache_mb * 1024 * 1024)
+        self._release_pending = False
 
     @property
     def sample_rate(self) -> int:
@@ -164,6 +167,7 @@ class SynthesisService:
             body = self._on_thread(deadline, encode, audio, self.sample_rate, job.format, job.sample_rate)
             elapsed = time.perf_counter() - started
         clip = Clip(body, len(audio) / self.sample_rate, job.sample_rate, elapsed)
+        self._release_memory_when_idle()
         self._count(job, clip.duration, elapsed)
         self.cache.put(job.cache_key, clip)
         return clip
@@ -190,20 +194,35 @@ class SynthesisService:
         return Result(audio, self.sample_rate, time.perf_counter() - started)
 
     def warm_up(self) -> None:
-        """Load the engine and run one sentence of the maximum length, on a synthesis thread.
+        """Load the engine and exercise every path once, on a synthesis thread.
 
         The models' working memory grows to fit the longest input seen and stays
-        there; reaching that size at start-up keeps memory flat under traffic.
+        there, and the effects and encoders allocate on first use: going through
+        all of them at start-up means the first users wait for nothing and memory
+        starts at its working size instead of creeping up under traffic.
         """
         text = ("今天天气很好我们一起去公园散步吧" * 10)[: self.settings.max_sentence_chars] + "。"
-        job = self.prepare(Request(text=text))
+        jobs = [self.prepare(Request(text=text)), self.prepare(Request(text=text, emotion="happy"))]
 
         def run() -> None:
-            for sentence in self.plan(text, job.style.prosody):
-                self.render(sentence, job.style, False)
+            for job in jobs:
+                audio = np.concatenate([self.render(s, job.style, False) for s in self.plan(text, job.style.prosody)])
+            for fmt in FORMATS:
+                encode(audio, self.sample_rate, fmt)
             release_free_memory()
 
         self.host.submit(run)
+
+    def _release_memory_when_idle(self) -> None:
+        """Once the worker has been idle a moment, hand freed memory back (glibc keeps it otherwise)."""
+        if self.admission.idle and not self._release_pending:
+            self._release_pending = True
+            self.host.later(IDLE_RELEASE_DELAY_S, self._release_if_still_idle)
+
+    def _release_if_still_idle(self) -> None:
+        self._release_pending = False
+        if self.admission.idle:
+            self.host.submit(release_free_memory)
 
 
 class AudioStream:
@@ -245,3 +264,4 @@ class AudioStream:
         if not self._closed:
             self._closed = True
             self._slot.__exit__(None, None, None)
+            self._service._release_memory_when_idle()
