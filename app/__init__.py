@@ -14,11 +14,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(config: dict[str, Any] | Settings | None = None) -> Flask:
     """Build the Flask application. ``config`` overrides ``TTS_*`` environment settings."""
-    from app.api import health, tts, ui, voices
+    from app.api import docs, health, openai, tts, ui, voices
+    from app.auth import init_auth
     from app.engines import create_engine
     from app.errors import register_error_handlers
     from app.logs import configure_logging, init_request_logging
     from app.metrics import init_metrics
+    from app.ratelimit import init_rate_limits
+    from app.security import init_security
     from app.synthesis.host import EngineHost
     from app.synthesis.service import SynthesisService
 
@@ -30,9 +33,12 @@ def create_app(config: dict[str, Any] | Settings | None = None) -> Flask:
     host = EngineHost(lambda: create_engine(settings), threads=settings.synthesis_threads)
     app.extensions["tts"] = SynthesisService(settings, host)
 
-    for blueprint in (tts.bp, voices.bp, health.bp, ui.bp):
+    for blueprint in (tts.bp, openai.bp, voices.bp, health.bp, ui.bp, docs.bp):
         app.register_blueprint(blueprint)
     register_error_handlers(app)
     init_request_logging(app)
+    init_security(app, settings.cors_origins)
+    init_auth(app, settings.api_key_list)  # before the limiter: bad keys are refused, not counted
+    init_rate_limits(app, settings.rate_limit, settings.redis_url, settings.trusted_proxies)
     init_metrics(app)
     return app

@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 
 def available_cpus() -> int:
@@ -56,6 +56,13 @@ class Settings(BaseModel):
     cache_mb: int = Field(8, ge=0, le=100_000, description="per-worker cache of encoded audio, MiB (0 = off)")
     log_texts: bool = Field(False, description="include request texts in logs")
 
+    # Access
+    api_keys: str = Field("", description="comma-separated API keys; empty = no authentication")
+    rate_limit: str = Field("", description="e.g. '60/minute;1000/day' per key or client address; empty = off")
+    redis_url: str = Field("", description="redis://host:port/db for shared rate-limit counters")
+    trusted_proxies: str = Field("127.0.0.1,::1", description="addresses whose X-Forwarded-For is believed")
+    cors_origins: str = Field("", description="comma-separated origins allowed by CORS, or *; empty = off")
+
     # Serving (read by gunicorn.conf.py)
     host: str = "0.0.0.0"
     port: int = Field(8000, ge=1, le=65535)
@@ -67,6 +74,27 @@ class Settings(BaseModel):
     keepalive: int = Field(5, ge=0)
     warmup: bool = True
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+
+    @property
+    def api_key_list(self) -> tuple[str, ...]:
+        return tuple(k.strip() for k in self.api_keys.split(",") if k.strip())
+
+    @field_validator("rate_limit")
+    @classmethod
+    def _rate_limit(cls, value: str) -> str:
+        if value.strip():
+            from limits import parse_many
+
+            parse_many(value)  # raises ValueError with the reason
+        return value.strip()
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        from app.ratelimit import parse_networks
+
+        parse_networks(value)
+        return value
 
 
 def load_settings(overrides: dict | None = None, environ: dict[str, str] | None = None) -> Settings:

@@ -93,9 +93,12 @@ def error_response(error: ApiError) -> Response:
     return response
 
 
-def _http_error(exc: HTTPException) -> Response:
+def http_error_response(exc: HTTPException) -> Response:
     status = exc.code or 500
-    error = ApiError(exc.description or exc.name, status=status, code=_HTTP_CODES.get(status, "http_error"))
+    message = exc.description or exc.name
+    if status == 429:  # Flask-Limiter describes the limit, e.g. "60 per 1 minute"
+        message = f"rate limit exceeded ({message}); retry after the time in Retry-After"
+    error = ApiError(message, status=status, code=_HTTP_CODES.get(status, "http_error"))
     response = error_response(error)
     if status == 405 and exc.valid_methods:  # type: ignore[attr-defined]
         response.headers["Allow"] = ", ".join(exc.valid_methods)  # type: ignore[attr-defined]
@@ -109,5 +112,5 @@ def _unexpected(exc: Exception) -> Response:
 
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(ApiError, error_response)
-    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(HTTPException, http_error_response)
     app.register_error_handler(Exception, _unexpected)

@@ -81,11 +81,10 @@
     }
     setBusy(true);
     try {
-      const response = await fetch(form.action, {
-        method: "POST",
-        headers: { "Content-Type": "application/json", "Accept": "audio/wav" },
-        body: JSON.stringify(payload),
-      });
+      const headers = { "Content-Type": "application/json", "Accept": "audio/wav" };
+      const apiKey = document.getElementById("api-key");
+      if (apiKey && apiKey.value.trim()) headers["Authorization"] = "Bearer " + apiKey.value.trim();
+      const response = await fetch(form.action, { method: "POST", headers, body: JSON.stringify(payload) });
       if (!response.ok) {
         showError(await errorMessage(response));
         return;

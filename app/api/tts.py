@@ -32,18 +32,23 @@ def _headers(job: Job) -> dict[str, str]:
 @bp.route("/tts", methods=["GET", "POST"])
 def tts() -> Response:
     params: TTSParams = parse_request(TTSParams, request)
+    return audio_response(Request(**params.model_dump(exclude={"stream"})), stream=params.stream)
+
+
+def audio_response(tts_request: Request, *, stream: bool) -> Response:
+    """Synthesise ``tts_request`` and answer with the audio: whole (cached) or streamed."""
     service = _service()
-    job = service.prepare(Request(**params.model_dump(exclude={"stream"})))
-    g.tts_log = {"text_chars": len(params.text), "format": job.format, "stream": params.stream}
+    job = service.prepare(tts_request)
+    g.tts_log = {"text_chars": len(tts_request.text), "format": job.format, "stream": stream}
     if service.settings.log_texts:
-        g.tts_log["text"] = params.text
+        g.tts_log["text"] = tts_request.text
     mimetype = FORMATS[job.format].content_type(job.sample_rate)
     cancelled = disconnect_check(request.environ)
 
-    if params.stream:
-        stream = service.stream(job, cancelled)
-        g.tts_stream = stream
-        response = Response(stream, content_type=mimetype, headers=_headers(job))
+    if stream:
+        audio_stream = service.stream(job, cancelled)
+        g.tts_stream = audio_stream
+        response = Response(audio_stream, content_type=mimetype, headers=_headers(job))
         response.headers["X-Accel-Buffering"] = "no"  # tell Nginx not to buffer this response
         return response
 

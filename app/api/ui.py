@@ -25,4 +25,5 @@ def index() -> str:
         emotions=list(EMOTIONS.values()),
         examples=EXAMPLES,
         max_chars=settings.max_text_chars,
+        auth_required=bool(settings.api_key_list),
     )

@@ -17,6 +17,9 @@ FRAME_PERIOD_MS = 5.0
 F0_FLOOR, F0_CEIL = 60.0, 700.0
 TREMOR_HZ = 5.5  # rate of the fear preset's vibrato, in the range of a physiological tremor
 LIMIT_KNEE = 0.8  # soft limiter: samples above this are compressed smoothly towards 1.0
+# Edge silence: 5 ms frames whose RMS is below 2 % (-34 dB) of the loudest frame.
+SILENCE_FRAME_S = 0.005
+SILENCE_RELATIVE_RMS = 0.02
 
 
 def apply(audio: np.ndarray, sample_rate: int, prosody: Prosody) -> np.ndarray:
@@ -38,6 +41,27 @@ def soft_limit(audio: np.ndarray) -> np.ndarray:
     headroom = 1.0 - LIMIT_KNEE
     squeezed = LIMIT_KNEE + headroom * np.tanh((magnitude - LIMIT_KNEE) / headroom)
     return np.where(magnitude > LIMIT_KNEE, np.sign(audio) * squeezed, audio).astype(np.float32)
+
+
+def frame_rms(audio: np.ndarray, sample_rate: int) -> tuple[np.ndarray, int]:
+    """RMS of consecutive short frames, and the frame length in samples."""
+    frame = max(1, round(sample_rate * SILENCE_FRAME_S))
+    count = len(audio) // frame
+    frames = audio[: count * frame].astype(np.float64).reshape(count, frame)
+    return np.sqrt(np.mean(frames**2, axis=1)), frame
+
+
+def trim_silence(audio: np.ndarray, sample_rate: int, *, start: bool, end: bool) -> np.ndarray:
+    """Cut the leading and/or trailing silence of ``audio`` (all of it if it is all silent)."""
+    if not (start or end) or audio.size == 0:
+        return audio
+    rms, frame = frame_rms(audio, sample_rate)
+    loud = np.flatnonzero(rms > SILENCE_RELATIVE_RMS * rms.max()) if rms.size and rms.max() > 0 else []
+    if len(loud) == 0:
+        return audio[:0]
+    first = loud[0] * frame if start else 0
+    last = (loud[-1] + 1) * frame if end else len(audio)
+    return audio[first:last]
 
 
 def _world(audio: np.ndarray, sample_rate: int, p: Prosody) -> np.ndarray:

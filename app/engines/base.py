@@ -8,11 +8,13 @@ returns the rest, which the service then applies with signal processing.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from app.audio.prosody import Prosody
+from app.text.ssml import Reading
 
 
 class EngineUnavailable(RuntimeError):
@@ -29,12 +31,14 @@ class Voice:
 
 @dataclass(frozen=True)
 class Style:
-    """How to speak: the voice, the emotion, and the prosody to realise."""
+    """How to speak: the voice, the emotion, the prosody to realise, and
+    pronunciation overrides (SSML ``<phoneme>``) keyed by their placeholder characters."""
 
     voice: str
     emotion: str = "neutral"
     intensity: float = 1.0
     prosody: Prosody = field(default_factory=Prosody)
+    readings: Mapping[str, Reading] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from app.engines.base import Engine, EngineUnavailable, Rendered, Style, Voice, 
 from app.engines.tflite_graph import remove_random_dropout, split_subband_synthesis
 from app.synthesis.threads import native_lock
 from app.text.g2p import to_phrases
+from app.text.ssml import Reading
 
 log = logging.getLogger(__name__)
 
@@ -76,12 +78,12 @@ class EmbeddedEngine(Engine):
         # A LiteRT interpreter is not thread-safe: one call at a time per engine.
         self._lock = native_lock()
 
-    def phone_ids(self, text: str) -> list[int]:
-        return self._phones.ids(self._phones.symbols(to_phrases(text)))
+    def phone_ids(self, text: str, readings: Mapping[str, Reading] | None = None) -> list[int]:
+        return self._phones.ids(self._phones.symbols(to_phrases(text, readings)))
 
     def synthesize(self, text: str, style: Style) -> Rendered:
         prosody = style.prosody
-        ids = self.phone_ids(text)
+        ids = self.phone_ids(text, style.readings)
         tempo = float(np.clip(prosody.tempo, *NATIVE_TEMPO))
         pitch_range = float(np.clip(prosody.pitch_range, *NATIVE_PITCH_RANGE))
         residual = replace(prosody, tempo=prosody.tempo / tempo, pitch_range=prosody.pitch_range / pitch_range)

@@ -18,7 +18,7 @@ import numpy as np
 from app import metrics
 from app.audio import effects
 from app.audio.encode import FORMATS, StreamEncoder, encode
-from app.audio.prosody import Prosody, emotion_prosody, user_prosody
+from app.audio.prosody import emotion_prosody, user_prosody
 from app.config import Settings
 from app.engines import Engine, EngineUnavailable, Style, engine_class
 from app.errors import ApiError, ClientDisconnected, EngineNotReady, InvalidParameter, TextTooLong
@@ -26,14 +26,11 @@ from app.memory import release_free_memory
 from app.synthesis.admission import Admission, Deadline
 from app.synthesis.cache import AudioCache, Clip
 from app.synthesis.host import EngineHost
-from app.text.normalize import normalize
-from app.text.split import Sentence, split_sentences
+from app.synthesis.plan import Piece, plan_pieces
+from app.text import ssml
 
 log = logging.getLogger(__name__)
 
-# Sentences are capped in characters so the model's memory stays bounded; slow
-# speech makes more frames per character, so the cap shrinks with the tempo.
-MIN_SENTENCE_CHARS = 8
 # A worker idle this long hands freed memory back to the system (~30 ms of its thread).
 IDLE_RELEASE_DELAY_S = 1.0
 # When streaming, the first piece is kept short so the first audio leaves quickly.
@@ -72,6 +69,7 @@ class Job:
 
     request: Request
     style: Style
+    document: ssml.Document  # plain text is a document of one span
     format: str
     sample_rate: int
     cache_key: str
@@ -101,6 +99,9 @@ class SynthesisService:
                 param="text",
                 limit=self.settings.max_text_chars,
             )
+        return self._job(request)
+
+    def _job(self, request: Request) -> Job:
         voices = [v.id for v in self.engine_info.voices]
         voice = request.voice or voices[0]
         if voice not in voices:
@@ -110,32 +111,53 @@ class SynthesisService:
         if rate not in fmt.rates:
             rates = ", ".join(map(str, fmt.rates))
             raise InvalidParameter(f"{fmt.name} supports sample rates {rates}", param="sample_rate")
-        prosody = user_prosody(request.speed, request.pitch, request.volume)
-        if not self.engine_info.native_emotions:
-            prosody = prosody.then(emotion_prosody(request.emotion, request.intensity))
-        style = Style(voice=voice, emotion=request.emotion, intensity=request.intensity, prosody=prosody)
+        document = self._document(request.text)
+        style = self._style(request, voice, ssml.Span(request.text), document.readings)
         key = AudioCache.key(engine=self.engine_info.name, request=request.__dict__, voice=voice, rate=rate)
-        return Job(request, style, fmt.name, rate, key)
+        return Job(request, style, document, fmt.name, rate, key)
+
+    @staticmethod
+    def _document(text: str) -> ssml.Document:
+        if not ssml.is_ssml(text):
+            return ssml.Document([ssml.Span(text)], {})
+        try:
+            return ssml.parse(text)
+        except ssml.SSMLError as exc:
+            raise InvalidParameter(str(exc), code="invalid_ssml", param="text") from None
+
+    def _style(self, request: Request, voice: str, span: ssml.Span, readings) -> Style:
+        """The delivery of ``span``: the request's controls, then the span's own SSML changes."""
+        emotion = span.emotion or request.emotion
+        intensity = span.intensity if span.intensity is not None else (1.0 if span.emotion else request.intensity)
+        prosody = user_prosody(request.speed, request.pitch, request.volume).then(span.prosody)
+        if not self.engine_info.native_emotions:
+            prosody = prosody.then(emotion_prosody(emotion, intensity))
+        return Style(voice=voice, emotion=emotion, intensity=intensity, prosody=prosody, readings=readings)
 
     # -- work done on synthesis threads ----------------------------------------
-    def plan(self, text: str, prosody: Prosody, lead_chars: int | None = None) -> list[Sentence]:
-        max_chars = max(MIN_SENTENCE_CHARS, round(self.settings.max_sentence_chars * min(1.0, prosody.tempo)))
-        sentences = split_sentences(normalize(text), max_chars, first_max_chars=lead_chars)
-        if not sentences:
-            raise InvalidParameter("'text' contains nothing that can be spoken", code="nothing_to_say", param="text")
-        return sentences
+    def plan(self, job: Job, lead_chars: int | None = None) -> list[Piece]:
+        def style_of(span: ssml.Span) -> Style:
+            return self._style(job.request, job.style.voice, span, job.document.readings)
 
-    def render(self, sentence: Sentence, style: Style, pause: bool) -> np.ndarray:
-        """One sentence of audio, followed by its pause when ``pause`` is set."""
+        pieces = plan_pieces(job.document.items, style_of, self.settings.max_sentence_chars, lead_chars)
+        if not any(p.text for p in pieces) and not any(p.pause_after for p in pieces):
+            raise InvalidParameter("'text' contains nothing that can be spoken", code="nothing_to_say", param="text")
+        return pieces
+
+    def render(self, piece: Piece) -> np.ndarray:
+        """One piece of audio, followed by its pause."""
         try:
             engine = self.host.engine()
         except EngineUnavailable as exc:
             raise EngineNotReady(str(exc)) from exc
-        rendered = engine.synthesize(sentence.text, style)
-        audio = effects.apply(rendered.audio, engine.sample_rate, rendered.residual)
-        if pause:
-            silence = np.zeros(round(sentence.pause_after / style.prosody.tempo * engine.sample_rate), np.float32)
-            audio = np.concatenate([audio, silence])
+        rate = engine.sample_rate
+        audio = np.zeros(0, np.float32)
+        if piece.text:
+            rendered = engine.synthesize(piece.text, piece.style)
+            audio = effects.apply(rendered.audio, rate, rendered.residual)
+            audio = effects.trim_silence(audio, rate, start=piece.trim_start, end=piece.trim_end)
+        if piece.pause_after:
+            audio = np.concatenate([audio, np.zeros(round(piece.pause_after * rate), np.float32)])
         return audio
 
     # -- the request path ---------------------------------------------------------
@@ -145,14 +167,13 @@ class SynthesisService:
         except TimeoutError:
             raise deadline.expired() from None
 
-    def _sentences_audio(
-        self, job: Job, deadline: Deadline, cancelled: Callable[[], bool], lead_chars: int | None = None
+    def _pieces_audio(
+        self, pieces: list[Piece], deadline: Deadline, cancelled: Callable[[], bool]
     ) -> Iterator[np.ndarray]:
-        sentences = self._on_thread(deadline, self.plan, job.request.text, job.style.prosody, lead_chars)
-        for i, sentence in enumerate(sentences):
+        for piece in pieces:
             if cancelled():
                 raise ClientDisconnected("the client closed the connection")
-            yield self._on_thread(deadline, self.render, sentence, job.style, i < len(sentences) - 1)
+            yield self._on_thread(deadline, self.render, piece)
 
     def clip(self, job: Job, cancelled: Callable[[], bool] = lambda: False) -> Clip:
         """The whole clip, from the cache when possible."""
@@ -162,8 +183,8 @@ class SynthesisService:
         deadline = Deadline(self.settings.request_timeout)
         with self.admission.slot(deadline):
             started = time.perf_counter()
-            pieces = list(self._sentences_audio(job, deadline, cancelled))
-            audio = np.concatenate(pieces)
+            pieces = self._on_thread(deadline, self.plan, job)
+            audio = np.concatenate(list(self._pieces_audio(pieces, deadline, cancelled)))
             body = self._on_thread(deadline, encode, audio, self.sample_rate, job.format, job.sample_rate)
             elapsed = time.perf_counter() - started
         clip = Clip(body, len(audio) / self.sample_rate, job.sample_rate, elapsed)
@@ -173,11 +194,17 @@ class SynthesisService:
         return clip
 
     def stream(self, job: Job, cancelled: Callable[[], bool] = lambda: False) -> AudioStream:
-        """Encoded audio sentence by sentence. Admission happens now, so a 503 can still be sent."""
+        """Encoded audio piece by piece. Admission and planning happen now, while an error
+        can still be sent as such; the audio is made as the response is read."""
         deadline = Deadline(self.settings.request_timeout)
         slot = self.admission.slot(deadline)
         slot.__enter__()
-        return AudioStream(self, job, deadline, cancelled, slot)
+        try:
+            pieces = self._on_thread(deadline, self.plan, job, STREAM_LEAD_CHARS)
+        except BaseException:
+            slot.__exit__(None, None, None)
+            raise
+        return AudioStream(self, job, pieces, deadline, cancelled, slot)
 
     def _count(self, job: Job, audio_seconds: float, elapsed: float) -> None:
         metrics.SYNTHESIS_SECONDS.observe(elapsed)
@@ -190,7 +217,8 @@ class SynthesisService:
         job = self.prepare(request)
         started = time.perf_counter()
         deadline = Deadline(self.settings.request_timeout)
-        audio = np.concatenate(list(self._sentences_audio(job, deadline, lambda: False)))
+        pieces = self._on_thread(deadline, self.plan, job)
+        audio = np.concatenate(list(self._pieces_audio(pieces, deadline, lambda: False)))
         return Result(audio, self.sample_rate, time.perf_counter() - started)
 
     def warm_up(self) -> None:
@@ -202,11 +230,12 @@ class SynthesisService:
         starts at its working size instead of creeping up under traffic.
         """
         text = ("今天天气很好我们一起去公园散步吧" * 10)[: self.settings.max_sentence_chars] + "。"
-        jobs = [self.prepare(Request(text=text)), self.prepare(Request(text=text, emotion="happy"))]
+        # Not prepare(): warm-up exercises the longest sentence whatever the text limit.
+        jobs = [self._job(Request(text=text)), self._job(Request(text=text, emotion="happy"))]
 
         def run() -> None:
             for job in jobs:
-                audio = np.concatenate([self.render(s, job.style, False) for s in self.plan(text, job.style.prosody)])
+                audio = np.concatenate([self.render(piece) for piece in self.plan(job)])
             for fmt in FORMATS:
                 encode(audio, self.sample_rate, fmt)
             release_free_memory()
@@ -232,9 +261,12 @@ class AudioStream:
     (finished, client gone, error), which frees the admission slot.
     """
 
-    def __init__(self, service: SynthesisService, job: Job, deadline: Deadline, cancelled, slot) -> None:
+    def __init__(
+        self, service: SynthesisService, job: Job, pieces: list[Piece], deadline: Deadline, cancelled, slot
+    ) -> None:
         self._service = service
         self._job = job
+        self._pieces = pieces
         self._deadline = deadline
         self._cancelled = cancelled
         self._slot = slot
@@ -247,7 +279,7 @@ class AudioStream:
         started = time.perf_counter()
         try:
             yield encoder.start()
-            for audio in service._sentences_audio(job, self._deadline, self._cancelled, STREAM_LEAD_CHARS):
+            for audio in service._pieces_audio(self._pieces, self._deadline, self._cancelled):
                 self.produced += len(audio) / service.sample_rate
                 chunk = service._on_thread(self._deadline, encoder.write, audio)
                 if chunk:

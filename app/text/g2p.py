@@ -8,10 +8,12 @@ spelled with their usual Chinese letter names; anything else is dropped.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from app.text.lexicon import lexicon
 from app.text.sandhi import apply_sandhi
+from app.text.ssml import Reading
 
 # Prosodic break labels of the Baker corpus: #0 none, #2 phrase, #3 intonational phrase.
 BREAK_NONE = "#0"
@@ -36,7 +38,7 @@ _ERHUA_HOSTS = set("这那哪点会玩事劲味空活块边样孩花歌画门伴
 
 _CLAUSE_MARKS = set("，,：:；;。！？!?…—-")
 _PHRASE_MARKS = set("、")
-_TOKEN = re.compile(r"(?P<han>[\u3400-\u9fff]+)|(?P<latin>[A-Za-z]+)|(?P<mark>.)", re.S)
+_TOKEN = re.compile(r"(?P<han>[\u3400-\u9fff]+)|(?P<latin>[A-Za-z]+)|(?P<reading>[\ue000-\uf8ff])|(?P<mark>.)", re.S)
 
 
 @dataclass(frozen=True)
@@ -53,9 +55,13 @@ def _han_words(run: str) -> list[tuple[str, list[str]]]:
     return [(word, words.read(word)) for word in words.segment(run)]
 
 
+def _fixed(syllables: list[str]) -> tuple[str, list[str]]:
+    """Syllables read exactly as given: placeholder characters take part in no tone sandhi."""
+    return "·" * len(syllables), syllables
+
+
 def _spell(letters: str) -> tuple[str, list[str]]:
-    sylls = [s for letter in letters.upper() for s in LETTER_NAMES[letter]]
-    return "·" * len(sylls), sylls  # placeholder characters: letters take part in no sandhi
+    return _fixed([s for letter in letters.upper() for s in LETTER_NAMES[letter]])
 
 
 def _surface_syllables(words: list[tuple[str, list[str]]]) -> list[str]:
@@ -74,8 +80,12 @@ def _surface_syllables(words: list[tuple[str, list[str]]]) -> list[str]:
 _STRENGTH = {BREAK_NONE: 0, BREAK_PHRASE: 1, BREAK_CLAUSE: 2}
 
 
-def to_phrases(text: str) -> list[Phrase]:
-    """Read normalised text as phrases of toned syllables separated by prosodic breaks."""
+def to_phrases(text: str, readings: Mapping[str, Reading] | None = None) -> list[Phrase]:
+    """Read normalised text as phrases of toned syllables separated by prosodic breaks.
+
+    ``readings`` maps the placeholder characters of SSML ``<phoneme>`` overrides
+    to the syllables they stand for.
+    """
     phrases: list[Phrase] = []
     pending: list[tuple[str, list[str]]] = []
 
@@ -92,6 +102,10 @@ def to_phrases(text: str) -> list[Phrase]:
             pending.extend(_han_words(m.group("han")))
         elif m.group("latin"):
             pending.append(_spell(m.group("latin")))
+        elif m.group("reading"):
+            reading = (readings or {}).get(m.group("reading"))
+            if reading:
+                pending.append(_fixed(list(reading.syllables)))
         elif m.group("mark") in _CLAUSE_MARKS:
             close(BREAK_CLAUSE)
         elif m.group("mark") in _PHRASE_MARKS:

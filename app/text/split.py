@@ -17,7 +17,8 @@ PAUSE_CLAUSE = 0.05
 
 _SENTENCE_END = re.compile(r"(\n+|[。！？!?；;…]+[”’\"')）》」』]*|\.(?=\s|$)[”’\"')）]*)")
 _CLAUSE_END = re.compile(r"([，,、：:]+)")
-_SPEAKABLE = re.compile(r"[\u3400-\u9fffA-Za-z]")
+# Private-use characters stand for SSML pronunciation overrides.
+_SPEAKABLE = re.compile(r"[\u3400-\u9fffA-Za-z\ue000-\uf8ff]")
 
 
 @dataclass(frozen=True)

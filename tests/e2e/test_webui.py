@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from tests.support import require_program
@@ -29,16 +31,31 @@ def browser():
         browser.close()
 
 
-@pytest.fixture()
-def page(browser, live_server):
-    context = browser.new_context(base_url=live_server.url)
+def open_page(browser, url: str, path: str):
+    """A page at ``path``, with its JavaScript errors and Content-Security-Policy reports collected."""
+    context = browser.new_context(base_url=url)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto("/")
+    page.on("console", lambda msg: errors.append(msg.text) if "Content Security Policy" in msg.text else None)
+    page.goto(path)
+    return context, page, errors
+
+
+@pytest.fixture()
+def page(browser, live_server):
+    context, page, errors = open_page(browser, live_server.url, "/")
     yield page
     context.close()
     assert not errors, f"JavaScript errors: {errors}"
+
+
+def wait_for_audio(page, timeout: float = 60.0) -> None:
+    """Poll from Python: the CSP (rightly) forbids the eval that wait_for_function needs."""
+    deadline = time.monotonic() + timeout
+    while page.locator("#player").evaluate("el => el.readyState") < 1:
+        assert time.monotonic() < deadline, "the audio never loaded"
+        page.wait_for_timeout(100)
 
 
 def test_typing_text_and_clicking_gives_a_playable_audio_source(page):
@@ -47,7 +64,7 @@ def test_typing_text_and_clicking_gives_a_playable_audio_source(page):
     page.select_option("#emotion", "happy")
     page.fill("#speed", "1.2")
     page.click("#synthesize")
-    page.wait_for_function("document.getElementById('player').readyState >= 1", timeout=60_000)
+    wait_for_audio(page)
     src = page.get_attribute("#player", "src")
     assert src.startswith("blob:")
     duration = page.evaluate("document.getElementById('player').duration")
@@ -90,6 +107,16 @@ def test_user_text_is_never_rendered_as_html(page):
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     page.fill("#text", "<img src=x onerror=alert(1)>你好")
     page.click("#synthesize")
-    page.wait_for_function("document.getElementById('player').readyState >= 1", timeout=60_000)
+    wait_for_audio(page)
     assert page.locator("img").count() == 0
     assert not dialogs
+
+
+def test_api_docs_render_offline_under_the_csp(browser, live_server):
+    context, page, errors = open_page(browser, live_server.url, "/docs")
+    try:
+        page.get_by_text("/v1/audio/speech").first.wait_for(timeout=30_000)
+        assert page.locator(".opblock").count() >= 8
+    finally:
+        context.close()
+    assert not errors, f"errors on /docs: {errors}"

@@ -1,0 +1,200 @@
+"""OpenAI-compatible speech API: ``/v1/audio/speech``, ``/v1/models``, ``/v1/audio/voices``.
+
+Clients written for OpenAI's text-to-speech (its SDKs, and tools built on them)
+work by changing the base URL. OpenAI's voice names map to our voices and
+emotion presets (``VOICE_PRESETS``, also in the README); emotion can be asked for
+in ``instructions`` or with the extra field ``emotion``. Errors use OpenAI's
+error object, which still carries our ``code`` and ``message``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from flask import Blueprint, Response, current_app, jsonify, request
+from pydantic import BaseModel, ConfigDict, Field
+from werkzeug.exceptions import HTTPException
+
+from app.api.tts import audio_response
+from app.audio.encode import FORMATS
+from app.audio.prosody import EMOTIONS
+from app.errors import ApiError, InvalidParameter, UnsupportedMediaType, error_response, http_error_response
+from app.schemas import EmotionId, parse_request
+from app.synthesis.service import Request
+
+bp = Blueprint("openai", __name__, url_prefix="/v1")
+
+MODELS = ("tts-1", "tts-1-hd", "gpt-4o-mini-tts", "huayin")
+MODEL_CREATED = 1_735_689_600  # 2025-01-01: a fixed date, so the listing is stable
+
+
+@dataclass(frozen=True)
+class VoicePreset:
+    """How an OpenAI voice name is rendered: voice gender (the engine's first voice of that
+    gender, else its default voice), emotion, pitch offset in semitones and speed."""
+
+    gender: str
+    emotion: str = "neutral"
+    intensity: float = 1.0
+    pitch: float = 0.0
+    speed: float = 1.0
+    description: str = ""
+
+
+VOICE_PRESETS: dict[str, VoicePreset] = {
+    "alloy": VoicePreset("female", description="neutral, balanced"),
+    "ash": VoicePreset("male", pitch=-3.0, description="neutral, lower"),
+    "ballad": VoicePreset("male", "sad", 0.5, pitch=-2.0, speed=0.95, description="soft, gentle"),
+    "coral": VoicePreset("female", "happy", 0.6, description="warm, cheerful"),
+    "echo": VoicePreset("male", pitch=-2.0, speed=0.95, description="calm, lower"),
+    "fable": VoicePreset("female", "surprise", 0.5, description="expressive storyteller"),
+    "onyx": VoicePreset("male", pitch=-5.0, speed=0.95, description="deep"),
+    "nova": VoicePreset("female", "happy", 1.0, pitch=1.0, description="bright, energetic"),
+    "sage": VoicePreset("female", speed=0.9, description="calm, measured"),
+    "shimmer": VoicePreset("female", "happy", 0.4, pitch=2.0, description="light, higher"),
+    "verse": VoicePreset("male", "surprise", 0.6, description="lively"),
+    "marin": VoicePreset("female", pitch=1.0, description="clear, natural"),
+    "cedar": VoicePreset("male", pitch=-1.0, description="natural, lower"),
+}
+
+# OpenAI's response formats → ours. AAC has no maintained encoder in our stack.
+RESPONSE_FORMATS = {"mp3": "mp3", "opus": "ogg", "flac": "flac", "wav": "wav", "pcm": "pcm"}
+
+# Words in ``instructions`` that ask for an emotion (English and Chinese).
+EMOTION_WORDS: dict[str, tuple[str, ...]] = {
+    "happy": ("happy", "cheerful", "joyful", "excited", "upbeat", "开心", "高兴", "快乐", "兴奋", "愉快"),
+    "sad": ("sad", "sorrowful", "melancholy", "gloomy", "悲伤", "伤心", "难过", "忧伤"),
+    "angry": ("angry", "furious", "annoyed", "irritated", "生气", "愤怒", "恼火"),
+    "fear": ("fear", "scared", "afraid", "frightened", "nervous", "恐惧", "害怕", "紧张"),
+    "surprise": ("surprise", "surprised", "amazed", "astonished", "惊讶", "吃惊", "惊奇"),
+    "disgust": ("disgust", "disgusted", "contempt", "厌恶", "恶心", "嫌弃"),
+    "neutral": ("neutral", "calm", "plain", "中性", "平静"),
+}
+
+
+class SpeechParams(BaseModel):
+    """Body of ``POST /v1/audio/speech`` (OpenAI's fields, then our extras)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    model: str = Field(description=f"one of {', '.join(MODELS)}")
+    input: str = Field(description="text (or SSML) to speak")
+    voice: str = Field(description="an OpenAI voice name (see /v1/audio/voices) or one of our voice ids")
+    instructions: str | None = Field(None, max_length=4096, description="delivery hints; emotion words are used")
+    response_format: Literal["mp3", "opus", "aac", "flac", "wav", "pcm"] = "mp3"
+    speed: float = Field(1.0, ge=0.5, le=2.0, allow_inf_nan=False, description="0.5–2.0 (OpenAI allows 0.25–4)")
+    stream_format: Literal["audio", "sse"] = "audio"
+    emotion: EmotionId | None = Field(None, description="emotion preset; overrides instructions and the voice's")
+    intensity: float | None = Field(None, ge=0.0, le=2.0, allow_inf_nan=False)
+    pitch: float | None = Field(None, ge=-12.0, le=12.0, allow_inf_nan=False, description="semitones")
+    volume: float = Field(1.0, ge=0.0, le=2.0, allow_inf_nan=False)
+    sample_rate: int | None = None
+
+
+def emotion_from_instructions(instructions: str | None) -> str | None:
+    if not instructions:
+        return None
+    text = instructions.lower()
+    for emotion, words in EMOTION_WORDS.items():
+        if any(re.search(rf"\b{re.escape(w)}", text) if w.isascii() else w in text for w in words):
+            return emotion
+    return None
+
+
+def _engine_voice(preset: VoicePreset) -> str:
+    voices = current_app.extensions["tts"].engine_info.voices
+    return next((v.id for v in voices if v.gender == preset.gender), voices[0].id)
+
+
+def to_request(params: SpeechParams) -> tuple[Request, bool]:
+    """Our synthesis request for an OpenAI-style one, and whether to stream it."""
+    if params.model not in MODELS:
+        raise InvalidParameter(f"unknown model '{params.model}'; available: {', '.join(MODELS)}", param="model")
+    if params.response_format == "aac":
+        raise InvalidParameter(
+            "response_format 'aac' is not supported; use mp3, opus, flac, wav or pcm",
+            code="unsupported_format",
+            param="response_format",
+        )
+    if params.stream_format == "sse":
+        raise InvalidParameter("stream_format 'sse' is not supported; use 'audio'", param="stream_format")
+    preset = VOICE_PRESETS.get(params.voice.lower())
+    if preset is None:  # one of our own voice ids: validated by the service
+        preset, voice = VoicePreset(gender=""), params.voice
+    else:
+        voice = _engine_voice(preset)
+    emotion = params.emotion or emotion_from_instructions(params.instructions) or preset.emotion
+    if params.intensity is not None:
+        intensity = params.intensity
+    else:  # the voice's own intensity belongs to the voice's own emotion
+        intensity = preset.intensity if emotion == preset.emotion else 1.0
+    fmt = RESPONSE_FORMATS[params.response_format]
+    tts_request = Request(
+        text=params.input,
+        voice=voice,
+        emotion=emotion,
+        intensity=intensity,
+        speed=min(2.0, max(0.5, params.speed * preset.speed)),
+        pitch=params.pitch if params.pitch is not None else preset.pitch,
+        volume=params.volume,
+        format=fmt,
+        sample_rate=params.sample_rate,
+    )
+    # OpenAI streams audio as it is made; formats that need a finished file come whole.
+    return tts_request, FORMATS[fmt].streamable and fmt != "wav"
+
+
+@bp.post("/audio/speech")
+def speech() -> Response:
+    if not request.is_json:
+        raise UnsupportedMediaType("send a JSON body (Content-Type: application/json)")
+    tts_request, stream = to_request(parse_request(SpeechParams, request))
+    return audio_response(tts_request, stream=stream)
+
+
+@bp.get("/models")
+def models() -> Response:
+    return jsonify(
+        object="list",
+        data=[{"id": m, "object": "model", "created": MODEL_CREATED, "owned_by": "huayin"} for m in MODELS],
+    )
+
+
+@bp.get("/audio/voices")
+def voices() -> Response:
+    return jsonify(
+        object="list",
+        data=[
+            {
+                "id": name,
+                "voice": _engine_voice(p),
+                "emotion": p.emotion,
+                "intensity": p.intensity,
+                "pitch": p.pitch,
+                "speed": p.speed,
+                "description": p.description,
+            }
+            for name, p in VOICE_PRESETS.items()
+        ],
+        emotions=list(EMOTIONS),
+    )
+
+
+_ERROR_TYPES = {401: "authentication_error", 403: "permission_error", 404: "not_found_error", 429: "rate_limit_error"}
+
+
+def openai_error(exc: ApiError | HTTPException) -> Response:
+    """OpenAI's error object: message, type, param, code (status and headers as ours)."""
+    response = error_response(exc) if isinstance(exc, ApiError) else http_error_response(exc)
+    body = response.get_json()["error"]
+    status = response.status_code
+    kind = _ERROR_TYPES.get(status, "server_error" if status >= 500 else "invalid_request_error")
+    error = {"message": body["message"], "type": kind, "param": body.get("param"), "code": body["code"]}
+    response.set_data(jsonify(error=error).get_data())
+    return response
+
+
+bp.register_error_handler(ApiError, openai_error)
+bp.register_error_handler(HTTPException, openai_error)

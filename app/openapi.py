@@ -1,0 +1,238 @@
+"""The OpenAPI 3.0 description of the API, built from the same pydantic models that
+validate requests, so the document cannot drift from what the service accepts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from app.api.openai import SpeechParams
+from app.audio.encode import SAMPLE_RATES
+from app.config import Settings
+from app.schemas import TTSParams
+
+AUDIO_TYPES = ("audio/wav", "audio/mpeg", "audio/ogg", "audio/flac", "audio/pcm")
+
+
+def _openapi30(schema: Any) -> Any:
+    """pydantic emits JSON Schema 2020-12; OpenAPI 3.0 spells ``X | None`` as ``nullable``."""
+    if isinstance(schema, list):
+        return [_openapi30(s) for s in schema]
+    if not isinstance(schema, dict):
+        return schema
+    schema = {k: _openapi30(v) for k, v in schema.items()}
+    variants = schema.get("anyOf")
+    if variants and {"type": "null"} in variants:
+        rest = [v for v in variants if v != {"type": "null"}]
+        del schema["anyOf"]
+        schema.update(rest[0] if len(rest) == 1 else {"anyOf": rest})
+        schema["nullable"] = True
+    if "const" in schema:
+        schema["enum"] = [schema.pop("const")]
+    return schema
+
+
+def _model_schema(model: type[BaseModel], max_chars: int, text_field: str) -> dict:
+    schema = _openapi30(model.model_json_schema())
+    schema.pop("title", None)
+    props = schema["properties"]
+    props[text_field].update(minLength=1, maxLength=max_chars)
+    props["sample_rate"]["enum"] = [*SAMPLE_RATES, None]
+    return schema
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _error(description: str, schema: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": _ref(schema)}}}
+
+
+def _errors(schema: str, *statuses: int) -> dict:
+    texts = {
+        400: "invalid parameter, malformed JSON or SSML",
+        401: "missing or invalid API key (when API keys are on)",
+        404: "not found",
+        405: "method not allowed",
+        413: "text or body too long",
+        415: "unsupported content type",
+        429: "rate limit exceeded (Retry-After tells when to retry)",
+        499: "client closed the connection",
+        503: "overloaded (Retry-After) or engine not ready",
+        504: "request deadline exceeded",
+    }
+    return {str(s): _error(texts[s], schema) for s in statuses}
+
+
+def _audio(description: str) -> dict:
+    binary = {"schema": {"type": "string", "format": "binary"}}
+    return {
+        "description": description,
+        "content": {t: binary for t in AUDIO_TYPES},
+        "headers": {
+            "X-Audio-Duration": {"description": "seconds of audio (whole responses)", "schema": {"type": "string"}},
+            "X-Cache": {"description": "HIT or MISS (whole responses)", "schema": {"type": "string"}},
+        },
+    }
+
+
+def _json(description: str, schema: dict | None = None) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema or {"type": "object"}}}}
+
+
+def _query_parameters(schema: dict) -> list[dict]:
+    required = set(schema.get("required", []))
+    return [
+        {"name": name, "in": "query", "required": name in required, "schema": prop}
+        for name, prop in schema["properties"].items()
+    ]
+
+
+def build(settings: Settings) -> dict:
+    tts = _model_schema(TTSParams, settings.max_text_chars, "text")
+    speech = _model_schema(SpeechParams, settings.max_text_chars, "input")
+    tts_errors = (400, 401, 405, 413, 415, 429, 499, 503, 504)
+    error_object = {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["code", "message"],
+                "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+            }
+        },
+    }
+    openai_error = {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["message", "type", "code"],
+                "properties": {
+                    "message": {"type": "string"},
+                    "type": {"type": "string"},
+                    "param": {"type": "string", "nullable": True},
+                    "code": {"type": "string"},
+                },
+            }
+        },
+    }
+    bearer = [{"bearer": []}] if settings.api_key_list else []
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "HuaYin Chinese text-to-speech",
+            "version": "1.0.0",
+            "description": "Chinese speech with emotions. Text may be plain or SSML (starting with <speak>).",
+        },
+        "paths": {
+            "/tts": {
+                "post": {
+                    "summary": "Synthesise speech",
+                    "operationId": "synthesize",
+                    "security": bearer,
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {"schema": _ref("TTSRequest")},
+                            "application/x-www-form-urlencoded": {"schema": _ref("TTSRequest")},
+                        },
+                    },
+                    "responses": {"200": _audio("the audio, in the requested format"), **_errors("Error", *tts_errors)},
+                },
+                "get": {
+                    "summary": "Synthesise speech (quick links)",
+                    "operationId": "synthesizeGet",
+                    "security": bearer,
+                    "parameters": _query_parameters(tts),
+                    "responses": {
+                        "200": _audio("the audio, in the requested format"),
+                        **_errors("Error", *tts_errors),
+                        "414": {
+                            "description": "query string too long (over 4 KB): POST long texts instead. "
+                            "gunicorn answers this one itself, in HTML; behind Nginx it is JSON.",
+                            "content": {"text/html": {"schema": {"type": "string"}}, **_error("", "Error")["content"]},
+                        },
+                    },
+                },
+            },
+            "/v1/audio/speech": {
+                "post": {
+                    "summary": "OpenAI-compatible speech",
+                    "operationId": "createSpeech",
+                    "security": bearer,
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": _ref("SpeechRequest")}},
+                    },
+                    "responses": {
+                        "200": _audio("the audio; mp3, opus and pcm are streamed as they are made"),
+                        **_errors("OpenAIError", *tts_errors),
+                    },
+                }
+            },
+            "/v1/models": {
+                "get": {
+                    "summary": "Models (OpenAI-compatible)",
+                    "operationId": "listModels",
+                    "security": bearer,
+                    "responses": {"200": _json("model list"), **_errors("OpenAIError", 401, 429)},
+                }
+            },
+            "/v1/audio/voices": {
+                "get": {
+                    "summary": "OpenAI voice names and what they map to",
+                    "operationId": "listOpenAIVoices",
+                    "security": bearer,
+                    "responses": {"200": _json("voice presets"), **_errors("OpenAIError", 401, 429)},
+                }
+            },
+            "/api/voices": {
+                "get": {
+                    "summary": "Voices and emotions",
+                    "operationId": "listVoices",
+                    "security": bearer,
+                    "responses": {"200": _json("voices and emotions"), **_errors("Error", 401, 429)},
+                }
+            },
+            "/healthz": {
+                "get": {
+                    "summary": "Liveness",
+                    "operationId": "healthz",
+                    "security": [],
+                    "responses": {"200": _json("the process answers")},
+                }
+            },
+            "/readyz": {
+                "get": {
+                    "summary": "Readiness: the engine is loaded in this worker",
+                    "operationId": "readyz",
+                    "security": [],
+                    "responses": {"200": _json("ready"), "503": _json("loading or unavailable")},
+                }
+            },
+            "/metrics": {
+                "get": {
+                    "summary": "Prometheus metrics",
+                    "operationId": "metrics",
+                    "security": [],
+                    "responses": {
+                        "200": {"description": "metrics", "content": {"text/plain": {"schema": {"type": "string"}}}}
+                    },
+                }
+            },
+        },
+        "components": {
+            "schemas": {
+                "TTSRequest": tts,
+                "SpeechRequest": speech,
+                "Error": error_object,
+                "OpenAIError": openai_error,
+            },
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+    }

@@ -1,0 +1,70 @@
+"""Rate limits (Flask-Limiter) on the synthesis routes, per API key or client address.
+
+Counters live in Redis when ``TTS_REDIS_URL`` is set, so every worker and every
+replica shares them; otherwise in each worker's memory. If Redis fails, requests
+are let through (and the error logged) rather than refused: a rate limiter
+should never take the service down.
+
+``X-Forwarded-For`` is believed only when the connection comes from a trusted
+proxy (``TTS_TRUSTED_PROXIES``); otherwise any client could pick its own address.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+from collections.abc import Iterable
+
+from flask import Flask, request
+from flask_limiter import Limiter
+
+from app.auth import bearer_token
+
+RATE_LIMITED_BLUEPRINTS = frozenset({"tts", "openai"})
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def parse_networks(spec: str) -> list[Network]:
+    return [ipaddress.ip_network(part.strip(), strict=False) for part in spec.split(",") if part.strip()]
+
+
+def _trusted(address: str, networks: Iterable[Network]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
+
+
+def client_address(remote: str, forwarded_for: str | None, trusted: list[Network]) -> str:
+    """The client's address: the nearest hop not run by us, walking back through trusted proxies."""
+    address = remote
+    hops = [h.strip() for h in (forwarded_for or "").split(",") if h.strip()]
+    while _trusted(address, trusted) and hops:
+        address = hops.pop()
+    return address
+
+
+def init_rate_limits(app: Flask, limit: str, storage_uri: str, trusted_proxies: str) -> Limiter | None:
+    if not limit:
+        return None
+    trusted = parse_networks(trusted_proxies)
+
+    def rate_key() -> str:
+        token = bearer_token()
+        if token is not None:  # already checked when API keys are on
+            return "key:" + hashlib.sha256(token.encode()).hexdigest()[:24]
+        return "ip:" + client_address(request.remote_addr or "", request.headers.get("X-Forwarded-For"), trusted)
+
+    limiter = Limiter(
+        rate_key,
+        app=app,
+        default_limits=[limit],
+        storage_uri=storage_uri or "memory://",
+        strategy="moving-window",
+        headers_enabled=True,
+        swallow_errors=True,
+        key_prefix="huayin",
+    )
+    limiter.request_filter(lambda: request.blueprint not in RATE_LIMITED_BLUEPRINTS or request.method == "OPTIONS")
+    return limiter

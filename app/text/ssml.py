@@ -1,0 +1,308 @@
+"""The SSML subset: a ``<speak>`` document → spans of text with their delivery, and breaks.
+
+Parsed with defusedxml and DTDs refused outright, so entity expansion ("billion
+laughs") and external entities never reach the parser. Supported elements:
+speak, p, s, break, prosody, emotion (the markup of the Sambert multi-emotion
+models), say-as, phoneme (pinyin) and sub. Anything else is an error, so a typo
+is reported instead of being read aloud or silently ignored.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field, replace
+from xml.etree.ElementTree import Element, ParseError
+
+import defusedxml.ElementTree as SafeET
+from defusedxml import DefusedXmlException
+
+from app.audio.prosody import EMOTIONS, Prosody
+from app.text.numbers import read_cardinal, read_cardinal_liang, read_decimal, read_digits
+
+# Phoneme overrides travel through normalisation and sentence splitting as one
+# private-use character each; the G2P replaces it with the given syllables.
+PLACEHOLDER_BASE = 0xE000
+PLACEHOLDER_LIMIT = 0xF8FF
+MAX_BREAK_S = 10.0
+
+BREAK_STRENGTHS = {"none": 0.0, "x-weak": 0.1, "weak": 0.2, "medium": 0.4, "strong": 0.7, "x-strong": 1.0}
+RATES = {"x-slow": 0.6, "slow": 0.8, "medium": 1.0, "default": 1.0, "fast": 1.25, "x-fast": 1.6}
+PITCHES = {"x-low": -6.0, "low": -3.0, "medium": 0.0, "default": 0.0, "high": 3.0, "x-high": 6.0}
+VOLUMES = {"silent": 0.0, "x-soft": 0.4, "soft": 0.7, "medium": 1.0, "default": 1.0, "loud": 1.4, "x-loud": 1.8}
+SAY_AS = ("digits", "cardinal", "number", "telephone", "date", "characters", "spell-out")
+SYLLABLE = re.compile(r"^[a-zü]+[1-5]?$")
+# Text is SSML when it starts like an XML document or a <speak> element.
+SSML_START = re.compile(r"^\s*(<\?xml|<!DOCTYPE|<speak[\s>/])", re.IGNORECASE)
+
+
+class SSMLError(ValueError):
+    """The document is not SSML this service can speak; the message says why."""
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A pronunciation override: ``text`` is read as ``syllables``."""
+
+    text: str
+    syllables: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Span:
+    """Text spoken with one delivery. ``emotion`` None means the request's own."""
+
+    text: str
+    prosody: Prosody = field(default_factory=Prosody)
+    emotion: str | None = None
+    intensity: float | None = None
+
+
+@dataclass(frozen=True)
+class Break:
+    seconds: float
+
+
+@dataclass
+class Document:
+    items: list[Span | Break]
+    readings: dict[str, Reading]
+
+
+def is_ssml(text: str) -> bool:
+    return bool(SSML_START.match(text))
+
+
+def parse(text: str) -> Document:
+    try:
+        root = SafeET.fromstring(text, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except DefusedXmlException:
+        raise SSMLError("DTDs, entity declarations and external references are not allowed in SSML") from None
+    except ParseError as exc:
+        raise SSMLError(f"malformed SSML: {exc}") from None
+    if _tag(root) != "speak":
+        raise SSMLError(f"the root element must be <speak>, not <{_tag(root)}>")
+    builder = _Builder()
+    builder.walk(root, _Delivery())
+    return Document(builder.items, builder.readings)
+
+
+def _tag(element: Element) -> str:
+    return element.tag.rsplit("}", 1)[-1] if isinstance(element.tag, str) else "?"
+
+
+@dataclass(frozen=True)
+class _Delivery:
+    prosody: Prosody = field(default_factory=Prosody)
+    emotion: str | None = None
+    intensity: float | None = None
+
+
+class _Builder:
+    def __init__(self) -> None:
+        self.items: list[Span | Break] = []
+        self.readings: dict[str, Reading] = {}
+
+    def text(self, text: str | None, delivery: _Delivery) -> None:
+        if not text:
+            return
+        last = self.items[-1] if self.items else None
+        if isinstance(last, Span) and (last.prosody, last.emotion, last.intensity) == (
+            delivery.prosody,
+            delivery.emotion,
+            delivery.intensity,
+        ):
+            self.items[-1] = replace(last, text=last.text + text)
+        else:
+            self.items.append(Span(text, delivery.prosody, delivery.emotion, delivery.intensity))
+
+    def walk(self, element: Element, delivery: _Delivery) -> None:
+        self.text(element.text, delivery)
+        for child in element:
+            self.element(child, delivery)
+            self.text(child.tail, delivery)
+
+    def element(self, el: Element, delivery: _Delivery) -> None:
+        tag = _tag(el)
+        if tag == "break":
+            self.items.append(Break(_break_seconds(el)))
+        elif tag in ("p", "s"):
+            self.walk(el, delivery)
+            self.text("\n" if tag == "p" else "。", delivery)
+        elif tag == "prosody":
+            self.walk(el, replace(delivery, prosody=delivery.prosody.then(_prosody(el))))
+        elif tag == "emotion":
+            emotion, intensity = _emotion(el)
+            self.walk(el, replace(delivery, emotion=emotion, intensity=intensity))
+        elif tag == "say-as":
+            self.text(_say_as(el), delivery)
+        elif tag == "sub":
+            alias = el.get("alias")
+            if alias is None:
+                raise SSMLError("<sub> needs an alias attribute")
+            self.text(alias, delivery)
+        elif tag == "phoneme":
+            self.text(self._phoneme(el), delivery)
+        else:
+            raise SSMLError(
+                f"unsupported SSML element <{tag}>; supported: speak, p, s, break, prosody, emotion, say-as, "
+                "phoneme, sub"
+            )
+
+    def _phoneme(self, el: Element) -> str:
+        alphabet = el.get("alphabet", "pinyin")
+        if alphabet != "pinyin":
+            raise SSMLError(f"<phoneme> alphabet '{alphabet}' is not supported; use alphabet=\"pinyin\"")
+        syllables = tuple(s for s in re.split(r"[\s,]+", (el.get("ph") or "").strip().lower().replace("v", "ü")) if s)
+        if not syllables:
+            raise SSMLError('<phoneme> needs a ph attribute with pinyin syllables, e.g. ph="chong2 qing4"')
+        bad = [s for s in syllables if not SYLLABLE.match(s)]
+        if bad:
+            raise SSMLError(f"<phoneme> ph has invalid pinyin {', '.join(bad)}: write letters and a tone 1-5")
+        code = PLACEHOLDER_BASE + len(self.readings)
+        if code > PLACEHOLDER_LIMIT:
+            raise SSMLError("too many <phoneme> elements")
+        placeholder = chr(code)
+        self.readings[placeholder] = Reading("".join(el.itertext()), syllables)
+        return placeholder
+
+
+def _seconds(value: str) -> float:
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(ms|s)\s*", value)
+    if not match:
+        raise SSMLError(f"<break> time '{value}' is not a duration such as 500ms or 1.5s")
+    seconds = float(match.group(1)) / (1000.0 if match.group(2) == "ms" else 1.0)
+    if seconds > MAX_BREAK_S:
+        raise SSMLError(f"<break> time '{value}' is longer than {MAX_BREAK_S:g}s")
+    return seconds
+
+
+def _break_seconds(el: Element) -> float:
+    if el.get("time") is not None:
+        return _seconds(el.get("time", ""))
+    strength = el.get("strength", "medium")
+    if strength not in BREAK_STRENGTHS:
+        raise SSMLError(f"<break> strength '{strength}' is not one of {', '.join(BREAK_STRENGTHS)}")
+    return BREAK_STRENGTHS[strength]
+
+
+def _relative(value: str) -> tuple[float, str] | None:
+    """'+20%' → (20, '%'), '-3st' → (-3, 'st'), '1.5' → (1.5, '')."""
+    match = re.fullmatch(r"\s*([+-]?\d+(?:\.\d+)?)\s*(%|st|db|)\s*", value.lower())
+    return (float(match.group(1)), match.group(2)) if match else None
+
+
+def _prosody(el: Element) -> Prosody:
+    tempo, shift, gain = 1.0, 0.0, 1.0
+    if (rate := el.get("rate")) is not None:
+        tempo = _rate(rate)
+    if (pitch := el.get("pitch")) is not None:
+        shift = _pitch(pitch)
+    if (volume := el.get("volume")) is not None:
+        gain = _volume(volume)
+    return Prosody(tempo=tempo, pitch_shift=shift, gain=gain)
+
+
+def _checked(value: float, low: float, high: float, what: str, raw: str) -> float:
+    if not low <= value <= high:
+        raise SSMLError(f"<prosody> {what} '{raw}' is outside {low:g}–{high:g}")
+    return value
+
+
+def _rate(raw: str) -> float:
+    if raw in RATES:
+        return RATES[raw]
+    parsed = _relative(raw)
+    if parsed is None or parsed[1] not in ("%", ""):
+        raise SSMLError(f"<prosody> rate '{raw}' must be x-slow…x-fast, a percentage or a multiplier")
+    number, unit = parsed
+    rate = number
+    if unit == "%":  # "+20%" is relative, "120%" absolute
+        rate = 1.0 + number / 100.0 if raw.strip()[0] in "+-" else number / 100.0
+    return _checked(rate, 0.5, 2.0, "rate", raw)
+
+
+def _pitch(raw: str) -> float:
+    if raw in PITCHES:
+        return PITCHES[raw]
+    parsed = _relative(raw)
+    if parsed is None or parsed[1] not in ("st", "%"):
+        raise SSMLError(f"<prosody> pitch '{raw}' must be x-low…x-high, semitones (+2st) or a percentage (+10%)")
+    number, unit = parsed
+    if unit == "%":
+        if number <= -100:
+            raise SSMLError(f"<prosody> pitch '{raw}' is outside -12–12 semitones")
+        number = 12.0 * math.log2(1.0 + number / 100.0)
+    return _checked(number, -12.0, 12.0, "pitch (semitones)", raw)
+
+
+def _volume(raw: str) -> float:
+    if raw in VOLUMES:
+        return VOLUMES[raw]
+    parsed = _relative(raw)
+    if parsed is None:
+        raise SSMLError(f"<prosody> volume '{raw}' must be silent…x-loud, decibels (+6dB), a percentage or 0–200")
+    number, unit = parsed
+    if unit == "db":
+        gain = 10.0 ** (number / 20.0)
+    elif unit == "%" or raw.strip()[0] in "+-":
+        gain = 1.0 + number / 100.0
+    else:
+        gain = number / 100.0  # SSML's absolute scale, 100 = as is
+    return _checked(gain, 0.0, 2.0, "volume (gain)", raw)
+
+
+def _emotion(el: Element) -> tuple[str, float | None]:
+    category = el.get("category", "")
+    if category not in EMOTIONS:
+        raise SSMLError(f"<emotion> category '{category}' is not one of {', '.join(EMOTIONS)}")
+    raw = el.get("intensity")
+    if raw is None:
+        return category, None
+    try:
+        intensity = float(raw)
+    except ValueError:
+        raise SSMLError(f"<emotion> intensity '{raw}' is not a number") from None
+    if not 0.0 <= intensity <= 2.0:
+        raise SSMLError(f"<emotion> intensity '{raw}' is outside 0–2")
+    return category, intensity
+
+
+def _say_as(el: Element) -> str:
+    kind = el.get("interpret-as", "")
+    content = "".join(el.itertext()).strip()
+    if kind in ("digits", "characters", "spell-out"):
+        return " ".join(read_digits(ch) if ch.isdigit() else ch for ch in content if not ch.isspace())
+    if kind == "telephone":
+        return read_digits(content, phone=True)
+    if kind in ("cardinal", "number"):
+        number = content.replace(",", "")
+        if not re.fullmatch(r"-?\d+(\.\d+)?", number):
+            raise SSMLError(f"<say-as interpret-as=\"{kind}\"> '{content}' is not a number")
+        sign = "负" if number.startswith("-") else ""
+        number = number.lstrip("-")
+        if "." in number:
+            return sign + read_decimal(number)
+        # 2000 is 两千, but the number 2 on its own is 二
+        return sign + (read_cardinal_liang(number) if len(number) > 1 else read_cardinal(number))
+    if kind == "date":
+        return _date(content, el.get("format", "ymd"))
+    raise SSMLError(f"<say-as> interpret-as '{kind}' is not one of {', '.join(SAY_AS)}")
+
+
+def _date(content: str, fmt: str) -> str:
+    parts = [p for p in re.split(r"\D+", content) if p]
+    order = {"ymd": "ymd", "mdy": "mdy", "dmy": "dmy", "ym": "ym", "md": "md", "y": "y"}.get(fmt)
+    if order is None or len(parts) != len(order):
+        raise SSMLError(f"<say-as interpret-as=\"date\"> '{content}' does not match format '{fmt}'")
+    fields = dict(zip(order, parts, strict=True))
+    if not 1 <= int(fields.get("m", 1)) <= 12 or not 1 <= int(fields.get("d", 1)) <= 31:
+        raise SSMLError(f"<say-as interpret-as=\"date\"> '{content}' is not a valid date")
+    out = ""
+    if "y" in fields:
+        out += read_digits(fields["y"]) + "年"
+    if "m" in fields:
+        out += read_cardinal(str(int(fields["m"]))) + "月"
+    if "d" in fields:
+        out += read_cardinal(str(int(fields["d"]))) + "日"
+    return out
