@@ -25,6 +25,13 @@ RUN pip install --no-index --find-links /wheels -r /srv/huayin/requirements.txt 
  && rm -rf /wheels \
  && useradd --system --home-dir /srv/huayin --shell /usr/sbin/nologin huayin
 WORKDIR /srv/huayin
+# Optional Sambert-HifiGan engine: docker build --build-arg WITH_SAMBERT=true -t huayin-sambert .
+# (torch's CPU build comes from PyTorch's own index; see the README's Sambert section.)
+ARG WITH_SAMBERT=false
+COPY requirements-sambert.txt /srv/huayin/
+RUN if [ "$WITH_SAMBERT" = "true" ]; then \
+      pip install --extra-index-url https://download.pytorch.org/whl/cpu -r /srv/huayin/requirements-sambert.txt; \
+    fi
 COPY app/ app/
 COPY static/ static/
 COPY templates/ templates/

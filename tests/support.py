@@ -83,8 +83,40 @@ class Gunicorn:
         os.unlink(self.log.name)
 
 
-class Nginx:
+class SystemServer:
+    """A real server program started for a test, listening on a loopback port, in a temp dir."""
+
+    name = "server"
+    port: int
+    dir: Path
+    process: subprocess.Popen
+
+    def _wait_listening(self, timeout: float = 10.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                stderr = self.process.stderr.read().decode() if self.process.stderr else ""
+                raise RuntimeError(f"{self.name} exited: {stderr}")
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise TimeoutError(f"{self.name} did not start")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class Nginx(SystemServer):
     """The real nginx binary with deploy/nginx/huayin.conf, only its paths and ports substituted."""
+
+    name = "nginx"
 
     def __init__(self, upstream_port: int) -> None:
         binary = require_program("nginx", "/usr/sbin/nginx")
@@ -127,28 +159,13 @@ http {{
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"nginx exited: {self.process.stderr.read().decode()}")
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise TimeoutError("nginx did not start")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-        shutil.rmtree(self.dir, ignore_errors=True)
+        self._wait_listening()
 
 
-class RedisServer:
+class RedisServer(SystemServer):
     """A throw-away real redis-server on a free loopback port, nothing saved to disk."""
+
+    name = "redis-server"
 
     def __init__(self) -> None:
         binary = require_program("redis-server", "/usr/bin/redis-server")
@@ -159,21 +176,6 @@ class RedisServer:
             [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
              "--dir", str(self.dir)],
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.STDOUT,
+            stderr=subprocess.PIPE,
         )  # fmt: skip
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise TimeoutError("redis-server did not start")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-        shutil.rmtree(self.dir, ignore_errors=True)
+        self._wait_listening()

@@ -21,6 +21,10 @@ class EngineUnavailable(RuntimeError):
     """The engine cannot be loaded (missing package, model files or a failed load)."""
 
 
+class SynthesisFailed(RuntimeError):
+    """A loaded engine could not synthesise a sentence (the message says why)."""
+
+
 @dataclass(frozen=True)
 class Voice:
     id: str

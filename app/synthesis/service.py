@@ -20,7 +20,7 @@ from app.audio import effects
 from app.audio.encode import FORMATS, StreamEncoder, encode
 from app.audio.prosody import emotion_prosody, user_prosody
 from app.config import Settings
-from app.engines import Engine, EngineUnavailable, Style, engine_class
+from app.engines import Engine, EngineUnavailable, Style, SynthesisFailed, engine_class
 from app.errors import ApiError, ClientDisconnected, EngineNotReady, InvalidParameter, TextTooLong
 from app.memory import release_free_memory
 from app.synthesis.admission import Admission, Deadline
@@ -153,7 +153,10 @@ class SynthesisService:
         rate = engine.sample_rate
         audio = np.zeros(0, np.float32)
         if piece.text:
-            rendered = engine.synthesize(piece.text, piece.style)
+            try:
+                rendered = engine.synthesize(piece.text, piece.style)
+            except SynthesisFailed as exc:
+                raise ApiError(str(exc), status=500, code="synthesis_failed") from exc
             audio = effects.apply(rendered.audio, rate, rendered.residual)
             audio = effects.trim_silence(audio, rate, start=piece.trim_start, end=piece.trim_end)
         if piece.pause_after:
@@ -234,6 +237,10 @@ class SynthesisService:
         jobs = [self._job(Request(text=text)), self._job(Request(text=text, emotion="happy"))]
 
         def run() -> None:
+            try:
+                self.host.engine()
+            except EngineUnavailable:
+                return  # logged by the host; /readyz reports it
             for job in jobs:
                 audio = np.concatenate([self.render(piece) for piece in self.plan(job)])
             for fmt in FORMATS:
