@@ -210,3 +210,14 @@ def test_nginx_refuses_overlong_links_in_json(live_nginx):
     response = requests.get(live_nginx.url + "/tts", params={"text": "很长的文本" * 400}, timeout=10)
     assert response.status_code == 414
     assert response.json()["error"]["code"] == "uri_too_long"
+
+
+def test_sdk_streams_through_nginx(live_nginx, tmp_path):
+    sdk = openai.OpenAI(base_url=live_nginx.url + "/v1", api_key="unused", max_retries=0, timeout=60)
+    text = "第一句话很短。" + "第二句话稍微长一点，用来测试经过反向代理的流式传输。" * 4
+    with sdk.audio.speech.with_streaming_response.create(
+        model="tts-1", voice="alloy", input=text, response_format="pcm"
+    ) as response:
+        chunks = list(response.iter_bytes(chunk_size=None))
+    assert len(chunks) > 1  # Nginx passed the pieces on as they came, unbuffered
+    assert decoded_seconds(b"".join(chunks), "pcm") > 8.0
