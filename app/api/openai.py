@@ -28,6 +28,7 @@ bp = Blueprint("openai", __name__, url_prefix="/v1")
 
 MODELS = ("tts-1", "tts-1-hd", "gpt-4o-mini-tts", "huayin")
 MODEL_CREATED = 1_735_689_600  # 2025-01-01: a fixed date, so the listing is stable
+OPENAI_PCM_RATE = 24_000
 
 
 @dataclass(frozen=True)
@@ -140,7 +141,8 @@ def to_request(params: SpeechParams) -> tuple[Request, bool]:
         pitch=params.pitch if params.pitch is not None else preset.pitch,
         volume=params.volume,
         format=fmt,
-        sample_rate=params.sample_rate,
+        # OpenAI's pcm is 24 kHz whatever the model's own rate; clients rely on it.
+        sample_rate=params.sample_rate or (OPENAI_PCM_RATE if fmt == "pcm" else None),
     )
     # OpenAI streams audio as it is made; formats that need a finished file come whole.
     return tts_request, FORMATS[fmt].streamable and fmt != "wav"

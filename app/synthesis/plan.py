@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 from app.engines import Style
 from app.text.normalize import normalize
-from app.text.split import split_sentences
+from app.text.split import speakable_length, split_sentences
 from app.text.ssml import Break, Span
 
 # Sentences are capped in characters so the model's memory stays bounded; slow
@@ -56,9 +56,14 @@ def plan_pieces(
         tempo = style.prosody.tempo
         max_chars = max(MIN_SENTENCE_CHARS, round(max_sentence_chars * min(1.0, tempo)))
         lead = lead_chars if not pieces else None
-        for sentence in split_sentences(normalize(item.text), max_chars, first_max_chars=lead):
+        text = normalize(item.text)
+        sentences = split_sentences(text, max_chars, first_max_chars=lead)
+        for sentence in sentences:
             pieces.append(Piece(sentence.text, style, sentence.pause_after / tempo, trim_start=after_break))
             after_break = False
+        if sentences and speakable_length(text.rstrip(" \t")[-1:]):
+            # The span stops mid-sentence (the delivery changes there): no pause.
+            pieces[-1] = replace(pieces[-1], pause_after=0.0)
     if pieces and not pieces[-1].trim_end:
         pieces[-1] = replace(pieces[-1], pause_after=0.0)  # no natural pause after the last word
     return pieces

@@ -1,16 +1,17 @@
-"""The synthesis service: text in, encoded audio out, one sentence at a time.
+"""The synthesis service: text (or SSML) in, encoded audio out, one sentence at a time.
 
-prepare (validate, build the job) → cache → admission slot → plan (normalise and
-split) → per sentence: engine → prosody effects → encode. CPU work runs on the
-engine host's OS threads; this code runs on the request's greenlet and checks
-the deadline and the client between sentences.
+prepare (validate, parse SSML, build the job) → cache → admission slot → plan
+(normalise, split, one engine call per sentence) → per piece: engine → prosody
+effects → silence → encode. CPU work runs on the engine host's OS threads; this
+code runs on the request's greenlet and checks the deadline and the client
+between pieces.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -125,7 +126,7 @@ class SynthesisService:
         except ssml.SSMLError as exc:
             raise InvalidParameter(str(exc), code="invalid_ssml", param="text") from None
 
-    def _style(self, request: Request, voice: str, span: ssml.Span, readings) -> Style:
+    def _style(self, request: Request, voice: str, span: ssml.Span, readings: Mapping[str, ssml.Reading]) -> Style:
         """The delivery of ``span``: the request's controls, then the span's own SSML changes."""
         emotion = span.emotion or request.emotion
         intensity = span.intensity if span.intensity is not None else (1.0 if span.emotion else request.intensity)
@@ -140,7 +141,7 @@ class SynthesisService:
             return self._style(job.request, job.style.voice, span, job.document.readings)
 
         pieces = plan_pieces(job.document.items, style_of, self.settings.max_sentence_chars, lead_chars)
-        if not any(p.text for p in pieces) and not any(p.pause_after for p in pieces):
+        if not any(p.text or p.pause_after for p in pieces):
             raise InvalidParameter("'text' contains nothing that can be spoken", code="nothing_to_say", param="text")
         return pieces
 

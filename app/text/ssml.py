@@ -25,6 +25,8 @@ from app.text.numbers import read_cardinal, read_cardinal_liang, read_decimal, r
 PLACEHOLDER_BASE = 0xE000
 PLACEHOLDER_LIMIT = 0xF8FF
 MAX_BREAK_S = 10.0
+# Silence costs memory like speech does: a document's breaks are bounded in total.
+MAX_TOTAL_BREAKS_S = 60.0
 
 BREAK_STRENGTHS = {"none": 0.0, "x-weak": 0.1, "weak": 0.2, "medium": 0.4, "strong": 0.7, "x-strong": 1.0}
 RATES = {"x-slow": 0.6, "slow": 0.8, "medium": 1.0, "default": 1.0, "fast": 1.25, "x-fast": 1.6}
@@ -84,6 +86,8 @@ def parse(text: str) -> Document:
         raise SSMLError(f"the root element must be <speak>, not <{_tag(root)}>")
     builder = _Builder()
     builder.walk(root, _Delivery())
+    if sum(i.seconds for i in builder.items if isinstance(i, Break)) > MAX_TOTAL_BREAKS_S:
+        raise SSMLError(f"the <break> elements add up to more than {MAX_TOTAL_BREAKS_S:g}s of silence")
     return Document(builder.items, builder.readings)
 
 

@@ -129,6 +129,10 @@ def test_controls_formats_streaming_and_openai_voices_work_unchanged(model_dir):
         "/v1/audio/speech", json={"model": "tts-1", "voice": "onyx", "input": "你好", "response_format": "wav"}
     )
     assert speech.status_code == 200 and pipeline.calls[-1][1] == "zhizhe_emo"  # a male voice for onyx
+    pcm = client.post(
+        "/v1/audio/speech", json={"model": "tts-1", "voice": "nova", "input": "一二三四五", "response_format": "pcm"}
+    )
+    assert len(pcm.data) / 2 / 24_000 == pytest.approx(1.0, abs=0.01)  # OpenAI's pcm is 24 kHz, whatever the model
 
 
 @pytest.mark.parametrize(

@@ -121,6 +121,7 @@ def test_phoneme_overrides_the_reading():
         ('<speak><phoneme alphabet="ipa" ph="a">啊</phoneme></speak>', "alphabet"),
         ('<speak><phoneme ph="zh@ng">长</phoneme></speak>', "invalid pinyin"),
         ("<speak><sub>WHO</sub></speak>", "alias"),
+        ("<speak>" + '嗯<break time="9s"/>' * 7 + "</speak>", "add up to more than"),
     ],
 )
 def test_errors_say_what_is_wrong(document, complaint):
@@ -160,3 +161,6 @@ def test_plan_styles_follow_spans():
     doc = parse('<speak>正常<prosody rate="slow">慢一点</prosody></speak>')
     pieces = plan_pieces(doc.items, _style, 40)
     assert [p.style.prosody.tempo for p in pieces] == [1.0, 0.8]
+    assert pieces[0].pause_after == 0.0  # the sentence goes on: no pause where the delivery changes
+    ended = plan_pieces(parse('<speak>正常。<prosody rate="slow">慢一点</prosody></speak>').items, _style, 40)
+    assert ended[0].pause_after > 0
