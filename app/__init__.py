@@ -39,6 +39,12 @@ def create_app(config: dict[str, Any] | Settings | None = None) -> Flask:
     init_request_logging(app)
     init_security(app, settings.cors_origins)
     init_auth(app, settings.api_key_list)  # before the limiter: bad keys are refused, not counted
-    init_rate_limits(app, settings.rate_limit, settings.redis_url, settings.trusted_proxies)
+    init_rate_limits(
+        app,
+        settings.rate_limit,
+        settings.redis_url,
+        settings.trusted_proxies,
+        keys_checked=bool(settings.api_key_list),
+    )
     init_metrics(app)
     return app

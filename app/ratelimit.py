@@ -45,14 +45,18 @@ def client_address(remote: str, forwarded_for: str | None, trusted: list[Network
     return address
 
 
-def init_rate_limits(app: Flask, limit: str, storage_uri: str, trusted_proxies: str) -> Limiter | None:
+def init_rate_limits(
+    app: Flask, limit: str, storage_uri: str, trusted_proxies: str, *, keys_checked: bool
+) -> Limiter | None:
+    """``keys_checked``: API keys are on, so a bearer token names a real client. Without
+    them any token would do, and a new one per request would dodge the limit."""
     if not limit:
         return None
     trusted = parse_networks(trusted_proxies)
 
     def rate_key() -> str:
-        token = bearer_token()
-        if token is not None:  # already checked when API keys are on
+        token = bearer_token() if keys_checked else None
+        if token is not None:
             return "key:" + hashlib.sha256(token.encode()).hexdigest()[:24]
         return "ip:" + client_address(request.remote_addr or "", request.headers.get("X-Forwarded-For"), trusted)
 

@@ -13,7 +13,7 @@ import redis
 import requests
 import soundfile
 
-from tests.support import Gunicorn, RedisServer
+from tests.support import Gunicorn, RedisServer, free_port
 
 pytestmark = pytest.mark.service
 
@@ -203,6 +203,21 @@ def test_forwarded_for_is_believed_only_from_a_trusted_proxy(redis_server):
         url = server.wait_ready().url + "/v1/models"
         clients = [requests.get(url, headers={"X-Forwarded-For": f"203.0.113.{i}"}, timeout=10) for i in range(3)]
         assert [r.status_code for r in clients] == [200, 200, 200]
+        # Without API keys a bearer token proves nothing: inventing tokens does not buy requests.
+        invented = [
+            requests.get(url, headers={"X-Forwarded-For": "203.0.113.99", **bearer(f"made-up-{i}")}, timeout=10)
+            for i in range(3)
+        ]
+        assert [r.status_code for r in invented] == [200, 200, 429]
+    finally:
+        server.stop()
+
+
+def test_rate_limits_let_requests_through_when_redis_is_down():
+    server = Gunicorn(workers=1, rate_limit="1/minute", redis_url=f"redis://127.0.0.1:{free_port()}/0")
+    try:
+        url = server.wait_ready().url + "/v1/models"
+        assert [requests.get(url, timeout=10).status_code for _ in range(3)] == [200, 200, 200]
     finally:
         server.stop()
 
