@@ -75,13 +75,17 @@
       showError("文本过长：最多 " + maxChars + " 个字符。");
       return;
     }
-    const payload = { text: text.value, emotion: document.getElementById("emotion").value };
+    const payload = {
+      text: text.value,
+      emotion: document.getElementById("emotion").value,
+      format: document.getElementById("format").value,
+    };
     for (const name of numeric) {
       payload[name] = Number(document.getElementById(name).value);
     }
     setBusy(true);
     try {
-      const headers = { "Content-Type": "application/json", "Accept": "audio/wav" };
+      const headers = { "Content-Type": "application/json" };
       const apiKey = document.getElementById("api-key");
       if (apiKey && apiKey.value.trim()) headers["Authorization"] = "Bearer " + apiKey.value.trim();
       const response = await fetch(form.action, { method: "POST", headers, body: JSON.stringify(payload) });
@@ -96,7 +100,8 @@
       download.href = objectUrl;
       const disposition = response.headers.get("Content-Disposition") || "";
       const match = disposition.match(/filename="([^"]+)"/);
-      download.download = match ? match[1] : "huayin.wav";
+      download.download = match ? match[1] : "huayin." + payload.format;
+      download.textContent = "下载 " + payload.format.toUpperCase();
       const seconds = Number(response.headers.get("X-Audio-Duration") || 0);
       const took = Number(response.headers.get("X-Synthesis-Time") || 0);
       info.textContent = "时长 " + seconds.toFixed(2) + " 秒 · 合成用时 " + took.toFixed(2) + " 秒";

@@ -120,3 +120,12 @@ def test_api_docs_render_offline_under_the_csp(browser, live_server):
     finally:
         context.close()
     assert not errors, f"errors on /docs: {errors}"
+
+
+def test_choosing_a_format_downloads_that_format(page):
+    page.fill("#text", "换一种格式。")
+    page.select_option("#format", "mp3")
+    page.click("#synthesize")
+    wait_for_audio(page)
+    assert page.get_attribute("#download", "download").endswith(".mp3")
+    assert page.text_content("#download") == "下载 MP3"
