@@ -215,6 +215,24 @@ def build(settings: Settings) -> dict:
                     "responses": {"200": _json("ready"), "503": _json("loading or unavailable")},
                 }
             },
+            "/openapi.json": {
+                "get": {
+                    "summary": "This document",
+                    "operationId": "openapi",
+                    "security": [],
+                    "responses": {"200": _json("the OpenAPI 3.0 document")},
+                }
+            },
+            "/docs": {
+                "get": {
+                    "summary": "Interactive API documentation (Swagger UI, served locally)",
+                    "operationId": "docs",
+                    "security": [],
+                    "responses": {
+                        "200": {"description": "HTML page", "content": {"text/html": {"schema": {"type": "string"}}}}
+                    },
+                }
+            },
             "/metrics": {
                 "get": {
                     "summary": "Prometheus metrics",

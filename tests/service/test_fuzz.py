@@ -43,7 +43,15 @@ def fuzz_server():
 
 # Operations that take input get schema-violating requests too.
 WITH_INPUT = ("POST /tts", "GET /tts", "POST /v1/audio/speech")
-WITHOUT_INPUT = ("GET /v1/models", "GET /v1/audio/voices", "GET /api/voices", "GET /healthz", "GET /readyz")
+WITHOUT_INPUT = (
+    "GET /v1/models",
+    "GET /v1/audio/voices",
+    "GET /api/voices",
+    "GET /healthz",
+    "GET /readyz",
+    "GET /docs",
+    "GET /metrics",
+)
 CASES = [(op, GenerationMode.POSITIVE) for op in WITH_INPUT + WITHOUT_INPUT] + [
     (op, GenerationMode.NEGATIVE) for op in WITH_INPUT
 ]
