@@ -44,7 +44,7 @@ max_requests = _settings.max_requests
 max_requests_jitter = _settings.max_requests_jitter
 # /dev/shm keeps the heartbeat file off slow or read-only disks (containers).
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
-forwarded_allow_ips = "127.0.0.1,::1"
+forwarded_allow_ips = _settings.trusted_proxies  # the same proxies the rate limiter believes
 # gunicorn's control socket (in $HOME) is not used; several servers on one host would collide on it.
 control_socket_disable = True
 loglevel = _settings.log_level

@@ -27,7 +27,7 @@ class Unauthorized(ApiError):
         self.headers["WWW-Authenticate"] = 'Bearer realm="huayin"'
 
 
-def _digest(key: str) -> bytes:
+def key_digest(key: str) -> bytes:
     return hashlib.sha256(key.encode()).digest()
 
 
@@ -39,7 +39,7 @@ def bearer_token() -> str | None:
 
 
 def key_matches(token: str, digests: list[bytes]) -> bool:
-    presented = _digest(token)
+    presented = key_digest(token)
     matched = False
     for digest in digests:  # no early exit: every key is compared every time
         matched |= hmac.compare_digest(presented, digest)
@@ -49,7 +49,7 @@ def key_matches(token: str, digests: list[bytes]) -> bool:
 def init_auth(app: Flask, keys: tuple[str, ...]) -> None:
     if not keys:
         return
-    digests = [_digest(k) for k in keys]
+    digests = [key_digest(k) for k in keys]
 
     @app.before_request
     def require_api_key() -> None:

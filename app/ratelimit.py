@@ -11,14 +11,13 @@ proxy (``TTS_TRUSTED_PROXIES``); otherwise any client could pick its own address
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
 from collections.abc import Iterable
 
 from flask import Flask, request
 from flask_limiter import Limiter
 
-from app.auth import bearer_token
+from app.auth import bearer_token, key_digest
 
 RATE_LIMITED_BLUEPRINTS = frozenset({"tts", "openai"})
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -57,7 +56,7 @@ def init_rate_limits(
     def rate_key() -> str:
         token = bearer_token() if keys_checked else None
         if token is not None:
-            return "key:" + hashlib.sha256(token.encode()).hexdigest()[:24]
+            return "key:" + key_digest(token).hex()[:24]
         return "ip:" + client_address(request.remote_addr or "", request.headers.get("X-Forwarded-For"), trusted)
 
     limiter = Limiter(

@@ -23,8 +23,8 @@ from xml.sax.saxutils import escape, quoteattr
 
 import numpy as np
 import soundfile
-import soxr
 
+from app.audio.encode import Resampler
 from app.engines.base import Engine, EngineUnavailable, Rendered, Style, SynthesisFailed, Voice, empty_audio
 from app.synthesis.threads import native_lock
 from app.text.ssml import Reading
@@ -100,9 +100,7 @@ def decode_wav(data: Any) -> np.ndarray:
     except (soundfile.LibsndfileError, RuntimeError, ValueError) as exc:
         raise SynthesisFailed(f"the Sambert pipeline returned audio that cannot be decoded: {exc}") from exc
     mono = audio.mean(axis=1)
-    if rate != SAMPLE_RATE:
-        mono = soxr.resample(mono, rate, SAMPLE_RATE)
-    return np.ascontiguousarray(mono, dtype=np.float32)
+    return np.ascontiguousarray(Resampler(rate, SAMPLE_RATE)(mono, last=True), dtype=np.float32)
 
 
 class SambertEngine(Engine):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from app.text.lexicon import lexicon
 from app.text.sandhi import apply_sandhi
-from app.text.ssml import Reading
+from app.text.ssml import PLACEHOLDER_CLASS, Reading
 
 # Prosodic break labels of the Baker corpus: #0 none, #2 phrase, #3 intonational phrase.
 BREAK_NONE = "#0"
@@ -38,7 +38,9 @@ _ERHUA_HOSTS = set("这那哪点会玩事劲味空活块边样孩花歌画门伴
 
 _CLAUSE_MARKS = set("，,：:；;。！？!?…—-")
 _PHRASE_MARKS = set("、")
-_TOKEN = re.compile(r"(?P<han>[\u3400-\u9fff]+)|(?P<latin>[A-Za-z]+)|(?P<reading>[\ue000-\uf8ff])|(?P<mark>.)", re.S)
+_TOKEN = re.compile(
+    rf"(?P<han>[\u3400-\u9fff]+)|(?P<latin>[A-Za-z]+)|(?P<reading>[{PLACEHOLDER_CLASS}])|(?P<mark>.)", re.S
+)
 
 
 @dataclass(frozen=True)

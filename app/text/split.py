@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from app.text.ssml import PLACEHOLDER_CLASS
+
 # Silence inserted after a piece, by what ended it (seconds). The model already
 # pads every piece with a short leading and trailing silence of its own.
 PAUSE_PARAGRAPH = 0.45
@@ -17,8 +19,8 @@ PAUSE_CLAUSE = 0.05
 
 _SENTENCE_END = re.compile(r"(\n+|[。！？!?；;…]+[”’\"')）》」』]*|\.(?=\s|$)[”’\"')）]*)")
 _CLAUSE_END = re.compile(r"([，,、：:]+)")
-# Private-use characters stand for SSML pronunciation overrides.
-_SPEAKABLE = re.compile(r"[\u3400-\u9fffA-Za-z\ue000-\uf8ff]")
+# Placeholder characters stand for SSML pronunciation overrides.
+_SPEAKABLE = re.compile(rf"[\u3400-\u9fffA-Za-z{PLACEHOLDER_CLASS}]")
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from app.text.numbers import read_cardinal, read_cardinal_liang, read_decimal, r
 # private-use character each; the G2P replaces it with the given syllables.
 PLACEHOLDER_BASE = 0xE000
 PLACEHOLDER_LIMIT = 0xF8FF
+PLACEHOLDER_CLASS = f"{chr(PLACEHOLDER_BASE)}-{chr(PLACEHOLDER_LIMIT)}"  # for regex character classes
 MAX_BREAK_S = 10.0
 # Silence costs memory like speech does: a document's breaks are bounded in total.
 MAX_TOTAL_BREAKS_S = 60.0

@@ -6,7 +6,7 @@ import pytest
 
 from app import create_app
 from app.api.openai import emotion_from_instructions
-from app.auth import _digest, key_matches
+from app.auth import key_digest, key_matches
 from app.config import ConfigError, load_settings
 from app.ratelimit import client_address, parse_networks
 
@@ -29,7 +29,7 @@ def test_client_address(remote, forwarded, client):
 
 
 def test_key_matching():
-    digests = [_digest("alpha"), _digest("beta")]
+    digests = [key_digest("alpha"), key_digest("beta")]
     assert key_matches("beta", digests)
     assert not key_matches("bet", digests)
     assert not key_matches("", digests)
@@ -64,3 +64,4 @@ def test_cors_when_configured():
     assert allowed.headers["Access-Control-Allow-Origin"] == "https://app.example"
     other = client.get("/api/voices", headers={"Origin": "https://evil.example"})
     assert "Access-Control-Allow-Origin" not in other.headers
+
