@@ -27,7 +27,7 @@ class TTSParams(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
 
     text: str = Field(description="Chinese text to speak")
-    voice: str | None = Field(None, description="voice id; the engine's default when omitted")
+    voice: str | None = Field(None, max_length=100, description="voice id; the engine's default when omitted")
     emotion: EmotionId = Field("neutral", description="emotion preset")
     intensity: float = Field(1.0, ge=0.0, le=2.0, allow_inf_nan=False, description="strength of the emotion")
     speed: float = Field(1.0, ge=0.5, le=2.0, allow_inf_nan=False, description="speaking rate multiplier")

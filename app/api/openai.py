@@ -80,9 +80,11 @@ class SpeechParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    model: str = Field(description=f"one of {', '.join(MODELS)}")
+    model: str = Field(max_length=100, description=f"one of {', '.join(MODELS)}")
     input: str = Field(description="text (or SSML) to speak")
-    voice: str = Field(description="an OpenAI voice name (see /v1/audio/voices) or one of our voice ids")
+    voice: str = Field(
+        max_length=100, description="an OpenAI voice name (see /v1/audio/voices) or one of our voice ids"
+    )
     instructions: str | None = Field(None, max_length=4096, description="delivery hints; emotion words are used")
     response_format: Literal["mp3", "opus", "aac", "flac", "wav", "pcm"] = "mp3"
     speed: float = Field(1.0, ge=0.5, le=2.0, allow_inf_nan=False, description="0.5–2.0 (OpenAI allows 0.25–4)")

@@ -65,3 +65,13 @@ def test_cors_when_configured():
     other = client.get("/api/voices", headers={"Origin": "https://evil.example"})
     assert "Access-Control-Allow-Origin" not in other.headers
 
+
+def test_oversize_identifiers_are_clear_errors(client):
+    for path, body in (
+        ("/v1/audio/speech", {"model": "tts-1", "voice": "v" * 101, "input": "你好"}),
+        ("/v1/audio/speech", {"model": "m" * 101, "voice": "alloy", "input": "你好"}),
+        ("/tts", {"text": "你好", "voice": "v" * 101}),
+    ):
+        response = client.post(path, json=body)
+        assert response.status_code == 400
+        assert "at most 100 characters" in response.get_json()["error"]["message"]
