@@ -61,7 +61,9 @@ def post_fork(server, worker) -> None:
 def post_worker_init(worker) -> None:
     """Load the engine as soon as the worker starts, so no user request pays for it."""
     if _settings.warmup:
-        worker.wsgi.extensions["tts"].warm_up()
+        from app.api.context import get_service
+
+        get_service(worker.wsgi).warm_up()
 
 
 def child_exit(server, worker) -> None:

@@ -7,6 +7,7 @@ its default; the README's configuration table mirrors this file.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import math
 import os
@@ -33,6 +34,12 @@ def available_cpus() -> int:
 
 
 ENV_PREFIX = "TTS_"
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def parse_networks(spec: str) -> list[Network]:
+    """'127.0.0.1,10.0.0.0/8' → networks; raises ValueError for anything else."""
+    return [ipaddress.ip_network(part.strip(), strict=False) for part in spec.split(",") if part.strip()]
 
 
 class ConfigError(ValueError):
@@ -89,11 +96,13 @@ class Settings(BaseModel):
             parse_many(value)  # raises ValueError with the reason
         return value.strip()
 
+    @property
+    def trusted_networks(self) -> list[Network]:
+        return parse_networks(self.trusted_proxies)
+
     @field_validator("trusted_proxies")
     @classmethod
     def _networks(cls, value: str) -> str:
-        from app.ratelimit import parse_networks
-
         parse_networks(value)
         return value
 

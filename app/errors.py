@@ -1,19 +1,13 @@
-"""Every error the API returns, as exception classes turned into JSON in one place.
+"""Every error the service reports, as exception classes with an HTTP status and a stable code.
 
-The body is always ``{"error": {"code": ..., "message": ...}}`` (plus optional
-details such as the offending parameter); a client never sees an HTML page or
-a stack trace.
+The classes know nothing of HTTP frameworks: the synthesis core, the command line and
+the job worker raise them too. ``app.api.errors`` turns them into JSON responses
+(``{"error": {"code": ..., "message": ...}}`` plus details such as the parameter).
 """
 
 from __future__ import annotations
 
-import logging
 from typing import Any
-
-from flask import Flask, Response, jsonify
-from werkzeug.exceptions import HTTPException
-
-log = logging.getLogger(__name__)
 
 
 class ApiError(Exception):
@@ -54,6 +48,12 @@ class EngineNotReady(ApiError):
     status, code = 503, "engine_unavailable"
 
 
+class SynthesisError(ApiError):
+    """The loaded engine failed on this text."""
+
+    status, code = 500, "synthesis_failed"
+
+
 class Overloaded(ApiError):
     """Every synthesis slot and queue place of this worker is taken."""
 
@@ -72,45 +72,3 @@ class ClientDisconnected(ApiError):
     """The client went away; nobody will read this (499 is Nginx's code for it, used in logs)."""
 
     status, code = 499, "client_closed_request"
-
-
-# Werkzeug's own errors (routing, method, body size …) mapped to stable codes.
-_HTTP_CODES = {
-    400: "bad_request",
-    404: "not_found",
-    405: "method_not_allowed",
-    406: "not_acceptable",
-    413: "request_too_large",
-    415: "unsupported_media_type",
-    429: "rate_limited",
-}
-
-
-def error_response(error: ApiError) -> Response:
-    response = jsonify(error.body())
-    response.status_code = error.status
-    response.headers.update(error.headers)
-    return response
-
-
-def http_error_response(exc: HTTPException) -> Response:
-    status = exc.code or 500
-    message = exc.description or exc.name
-    if status == 429:  # Flask-Limiter describes the limit, e.g. "60 per 1 minute"
-        message = f"rate limit exceeded ({message}); retry after the time in Retry-After"
-    error = ApiError(message, status=status, code=_HTTP_CODES.get(status, "http_error"))
-    response = error_response(error)
-    if status == 405 and exc.valid_methods:  # type: ignore[attr-defined]
-        response.headers["Allow"] = ", ".join(exc.valid_methods)  # type: ignore[attr-defined]
-    return response
-
-
-def _unexpected(exc: Exception) -> Response:
-    log.exception("unhandled error")
-    return error_response(ApiError("internal server error", status=500, code="internal_error"))
-
-
-def register_error_handlers(app: Flask) -> None:
-    app.register_error_handler(ApiError, error_response)
-    app.register_error_handler(HTTPException, http_error_response)
-    app.register_error_handler(Exception, _unexpected)

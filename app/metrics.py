@@ -1,4 +1,4 @@
-"""Prometheus metrics: HTTP metrics from prometheus-flask-exporter, plus TTS metrics.
+"""The service's own Prometheus metrics (HTTP metrics and ``/metrics`` are in ``app.api.metrics``).
 
 Under gunicorn, ``PROMETHEUS_MULTIPROC_DIR`` is set (gunicorn.conf.py) before any
 worker imports prometheus_client, so every worker writes its values to files
@@ -7,11 +7,7 @@ there and ``/metrics`` sums them across workers, whichever worker answers.
 
 from __future__ import annotations
 
-import os
-
-from flask import Flask
 from prometheus_client import Counter, Gauge, Histogram
-from prometheus_flask_exporter import PrometheusMetrics
 
 SYNTHESIS_SECONDS = Histogram(
     "tts_synthesis_seconds",
@@ -26,15 +22,3 @@ CACHE = Counter("tts_cache_requests_total", "Audio cache lookups", ["result"])
 ENGINE_LOAD_SECONDS = Gauge(
     "tts_engine_load_seconds", "Time the engine took to load, per worker", multiprocess_mode="liveall"
 )
-
-_single_process = PrometheusMetrics.for_app_factory(group_by="endpoint", excluded_paths=["^/metrics$"])
-
-
-def init_metrics(app: Flask) -> None:
-    """Expose ``/metrics`` on ``app`` (across workers when running under gunicorn)."""
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        from prometheus_flask_exporter.multiprocess import GunicornInternalPrometheusMetrics
-
-        GunicornInternalPrometheusMetrics(app, group_by="endpoint", excluded_paths=["^/metrics$"])
-    else:
-        _single_process.init_app(app)

@@ -54,10 +54,11 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def _engine_loop(seconds: float, queue: multiprocessing.Queue) -> None:
-    from app import create_app
-    from app.synthesis.service import Request
+    from app.config import load_settings
+    from app.synthesis import SynthesisRequest as Request
+    from app.synthesis import Synthesizer
 
-    service = create_app({"warmup": False, "log_level": "warning"}).extensions["tts"]
+    service = Synthesizer(load_settings({"warmup": False, "log_level": "warning"}))
     service.synthesize(Request(CORPUS[0]))  # load and warm up
     audio, count, started = 0.0, 0, time.perf_counter()
     while time.perf_counter() - started < seconds:
@@ -67,10 +68,11 @@ def _engine_loop(seconds: float, queue: multiprocessing.Queue) -> None:
 
 
 def bench_engine(processes: int, seconds: float, repeats: int) -> dict:
-    from app import create_app
-    from app.synthesis.service import Request
+    from app.config import load_settings
+    from app.synthesis import SynthesisRequest as Request
+    from app.synthesis import Synthesizer
 
-    service = create_app({"warmup": False, "log_level": "warning"}).extensions["tts"]
+    service = Synthesizer(load_settings({"warmup": False, "log_level": "warning"}))
     service.synthesize(Request(SHORT))
     times = [service.synthesize(Request(SHORT)).synthesis_seconds for _ in range(repeats)]
     short_audio = service.synthesize(Request(SHORT)).duration

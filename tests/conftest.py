@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from app import create_app
-from app.synthesis.service import SynthesisService
+from app.api.context import get_service
+from app.synthesis import Synthesizer
 
 
 @pytest.fixture(scope="session")
@@ -14,8 +15,8 @@ def app():
 
 
 @pytest.fixture(scope="session")
-def service(app) -> SynthesisService:
-    return app.extensions["tts"]
+def service(app) -> Synthesizer:
+    return get_service(app)
 
 
 @pytest.fixture()

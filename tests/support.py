@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -61,7 +62,7 @@ class Gunicorn:
                 raise RuntimeError(f"gunicorn exited with {self.process.returncode}:\n{self.output()}")
             try:
                 streak = streak + 1 if requests.get(self.url + "/readyz", timeout=2).status_code == 200 else 0
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # not listening yet, or busy loading
                 streak = 0
             if streak >= 6:
                 return self
@@ -113,6 +114,25 @@ class SystemServer:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+def _substitute(pattern: str, replacement: str, text: str, *, expected: int | None = None) -> str:
+    """``re.subn`` that fails loudly when deploy/nginx/ no longer has what the tests adapt."""
+    result, count = re.subn(pattern, replacement, text, flags=re.M)
+    if count == 0 or (expected is not None and count != expected):
+        raise AssertionError(f"deploy/nginx/huayin.conf: expected {expected or 'some'} match(es) of {pattern!r}")
+    return result
+
+
+def nginx_site(upstream_ports: list[int], listen_port: int) -> str:
+    """deploy/nginx/huayin.conf as shipped, with only its machine-specific parts changed:
+    the gunicorn addresses in the upstream block, the listen port and the checkout path."""
+    site = (ROOT / "deploy" / "nginx" / "huayin.conf").read_text()
+    servers = "".join(f"    server 127.0.0.1:{port};\n" for port in upstream_ports)
+    upstream = r"^(upstream huayin_app \{\n)((?:\s*server [^;]+;[^\n]*\n)+)"
+    site = _substitute(upstream, rf"\g<1>{servers}", site, expected=1)
+    site = _substitute(r"^(\s*)listen \S+;", rf"\g<1>listen 127.0.0.1:{listen_port};", site, expected=1)
+    return _substitute(r"/srv/huayin/", f"{ROOT}/", site)
+
+
 class Nginx(SystemServer):
     """The real nginx binary with deploy/nginx/huayin.conf, only its paths and ports substituted."""
 
@@ -123,12 +143,7 @@ class Nginx(SystemServer):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.dir = Path(tempfile.mkdtemp(prefix="huayin-nginx-"))
-        site = (ROOT / "deploy" / "nginx" / "huayin.conf").read_text()
-        site = (
-            site.replace("server 127.0.0.1:8000;", f"server 127.0.0.1:{upstream_port};")
-            .replace("listen 80;", f"listen 127.0.0.1:{self.port};")
-            .replace("/srv/huayin/", f"{ROOT}/")
-        )
+        site = nginx_site([upstream_port], self.port)
         (self.dir / "huayin.conf").write_text(site)
         temp = self.dir / "temp"
         temp.mkdir()

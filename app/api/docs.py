@@ -12,7 +12,8 @@ from pathlib import Path
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, send_from_directory
 from swagger_ui_bundle import swagger_ui_path
 
-from app.openapi import build
+from app.api.context import get_service
+from app.api.openapi import build
 
 bp = Blueprint("docs", __name__)
 
@@ -23,7 +24,7 @@ SWAGGER_FILES = frozenset({"swagger-ui.css", "swagger-ui-bundle.js", "favicon-32
 def openapi() -> Response:
     document = current_app.extensions.get("openapi")
     if document is None:
-        document = current_app.extensions["openapi"] = build(current_app.extensions["tts"].settings)
+        document = current_app.extensions["openapi"] = build(get_service().settings)
     return jsonify(document)
 
 

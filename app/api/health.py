@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, jsonify
+from flask import Blueprint, Response, jsonify
+
+from app.api.context import get_service
 
 bp = Blueprint("health", __name__)
 
@@ -16,12 +18,11 @@ def healthz() -> Response:
 @bp.get("/readyz")
 def readyz() -> tuple[Response, int]:
     """200 once this worker's engine is loaded; otherwise 503, and loading starts."""
-    host = current_app.extensions["tts"].host
-    if host.ready:
-        return jsonify(status="ready", engine=current_app.extensions["tts"].engine_info.name), 200
-    error = host.error
-    host.start_loading()
-    body = {"status": "loading" if error is None else "unavailable"}
-    if error:
-        body["error"] = {"code": "engine_unavailable", "message": error}
+    service = get_service()
+    readiness = service.readiness()
+    if readiness.ready:
+        return jsonify(status="ready", engine=service.engine.name), 200
+    body: dict = {"status": readiness.status}
+    if readiness.error:
+        body["error"] = {"code": "engine_unavailable", "message": readiness.error}
     return jsonify(body), 503

@@ -13,16 +13,17 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from flask import Blueprint, Response, current_app, jsonify, request
-from pydantic import BaseModel, ConfigDict, Field
+from flask import Blueprint, Response, jsonify, request
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from werkzeug.exceptions import HTTPException
 
-from app.api.tts import audio_response
-from app.audio.encode import FORMATS
-from app.audio.prosody import EMOTIONS
-from app.errors import ApiError, InvalidParameter, UnsupportedMediaType, error_response, http_error_response
-from app.schemas import EmotionId, parse_request
-from app.synthesis.service import Request
+from app.api.context import get_service
+from app.api.errors import as_api_error, error_response
+from app.api.requests import parse_request
+from app.api.responses import AudioResponse, audio_response
+from app.errors import ApiError, InvalidParameter, UnsupportedMediaType
+from app.schemas import EMOTION_IDS, SPEED, EmotionId, Intensity, Name, Pitch, Speed, Volume, check_sample_rate
+from app.synthesis import SynthesisRequest
 
 bp = Blueprint("openai", __name__, url_prefix="/v1")
 
@@ -62,6 +63,8 @@ VOICE_PRESETS: dict[str, VoicePreset] = {
 
 # OpenAI's response formats → ours. AAC has no maintained encoder in our stack.
 RESPONSE_FORMATS = {"mp3": "mp3", "opus": "ogg", "flac": "flac", "wav": "wav", "pcm": "pcm"}
+# OpenAI streams these as they are made; WAV and FLAC come as finished files.
+STREAMED_FORMATS = frozenset({"mp3", "ogg", "pcm"})
 
 # Words in ``instructions`` that ask for an emotion (English and Chinese).
 EMOTION_WORDS: dict[str, tuple[str, ...]] = {
@@ -80,20 +83,23 @@ class SpeechParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    model: str = Field(max_length=100, description=f"one of {', '.join(MODELS)}")
+    model: Name = Field(description=f"one of {', '.join(MODELS)}")
     input: str = Field(description="text (or SSML) to speak")
-    voice: str = Field(
-        max_length=100, description="an OpenAI voice name (see /v1/audio/voices) or one of our voice ids"
-    )
+    voice: Name = Field(description="an OpenAI voice name (see /v1/audio/voices) or one of our voice ids")
     instructions: str | None = Field(None, max_length=4096, description="delivery hints; emotion words are used")
     response_format: Literal["mp3", "opus", "aac", "flac", "wav", "pcm"] = "mp3"
-    speed: float = Field(1.0, ge=0.5, le=2.0, allow_inf_nan=False, description="0.5–2.0 (OpenAI allows 0.25–4)")
+    speed: Speed = Field(1.0, description="0.5–2.0 (OpenAI allows 0.25–4)")
     stream_format: Literal["audio", "sse"] = "audio"
     emotion: EmotionId | None = Field(None, description="emotion preset; overrides instructions and the voice's")
-    intensity: float | None = Field(None, ge=0.0, le=2.0, allow_inf_nan=False)
-    pitch: float | None = Field(None, ge=-12.0, le=12.0, allow_inf_nan=False, description="semitones")
-    volume: float = Field(1.0, ge=0.0, le=2.0, allow_inf_nan=False)
+    intensity: Intensity | None = None
+    pitch: Pitch | None = None
+    volume: Volume = 1.0
     sample_rate: int | None = None
+
+    @field_validator("sample_rate")
+    @classmethod
+    def _known_rate(cls, rate: int | None) -> int | None:
+        return check_sample_rate(rate)
 
 
 def emotion_from_instructions(instructions: str | None) -> str | None:
@@ -107,11 +113,11 @@ def emotion_from_instructions(instructions: str | None) -> str | None:
 
 
 def _engine_voice(preset: VoicePreset) -> str:
-    voices = current_app.extensions["tts"].engine_info.voices
+    voices = get_service().voices()
     return next((v.id for v in voices if v.gender == preset.gender), voices[0].id)
 
 
-def to_request(params: SpeechParams) -> tuple[Request, bool]:
+def to_request(params: SpeechParams) -> tuple[SynthesisRequest, bool]:
     """Our synthesis request for an OpenAI-style one, and whether to stream it."""
     if params.model not in MODELS:
         raise InvalidParameter(f"unknown model '{params.model}'; available: {', '.join(MODELS)}", param="model")
@@ -134,24 +140,23 @@ def to_request(params: SpeechParams) -> tuple[Request, bool]:
     else:  # the voice's own intensity belongs to the voice's own emotion
         intensity = preset.intensity if emotion == preset.emotion else 1.0
     fmt = RESPONSE_FORMATS[params.response_format]
-    tts_request = Request(
+    tts_request = SynthesisRequest(
         text=params.input,
         voice=voice,
         emotion=emotion,
         intensity=intensity,
-        speed=min(2.0, max(0.5, params.speed * preset.speed)),
+        speed=min(SPEED.high, max(SPEED.low, params.speed * preset.speed)),
         pitch=params.pitch if params.pitch is not None else preset.pitch,
         volume=params.volume,
         format=fmt,
         # OpenAI's pcm is 24 kHz whatever the model's own rate; clients rely on it.
         sample_rate=params.sample_rate or (OPENAI_PCM_RATE if fmt == "pcm" else None),
     )
-    # OpenAI streams audio as it is made; formats that need a finished file come whole.
-    return tts_request, FORMATS[fmt].streamable and fmt != "wav"
+    return tts_request, fmt in STREAMED_FORMATS
 
 
 @bp.post("/audio/speech")
-def speech() -> Response:
+def speech() -> AudioResponse:
     if not request.is_json:
         raise UnsupportedMediaType("send a JSON body (Content-Type: application/json)")
     tts_request, stream = to_request(parse_request(SpeechParams, request))
@@ -182,7 +187,7 @@ def voices() -> Response:
             }
             for name, p in VOICE_PRESETS.items()
         ],
-        emotions=list(EMOTIONS),
+        emotions=list(EMOTION_IDS),
     )
 
 
@@ -191,12 +196,11 @@ _ERROR_TYPES = {401: "authentication_error", 403: "permission_error", 404: "not_
 
 def openai_error(exc: ApiError | HTTPException) -> Response:
     """OpenAI's error object: message, type, param, code (status and headers as ours)."""
-    response = error_response(exc) if isinstance(exc, ApiError) else http_error_response(exc)
-    body = response.get_json()["error"]
-    status = response.status_code
-    kind = _ERROR_TYPES.get(status, "server_error" if status >= 500 else "invalid_request_error")
-    error = {"message": body["message"], "type": kind, "param": body.get("param"), "code": body["code"]}
-    response.set_data(jsonify(error=error).get_data())
+    error = exc if isinstance(exc, ApiError) else as_api_error(exc)
+    kind = _ERROR_TYPES.get(error.status, "server_error" if error.status >= 500 else "invalid_request_error")
+    response = error_response(error)
+    body = {"message": error.message, "type": kind, "param": error.details.get("param"), "code": error.code}
+    response.set_data(jsonify(error=body).get_data())
     return response
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, render_template
 
+from app.api.context import get_service
 from app.audio.prosody import EMOTIONS
 
 bp = Blueprint("ui", __name__)
@@ -19,7 +20,7 @@ EXAMPLES = (
 
 @bp.get("/")
 def index() -> str:
-    settings = current_app.extensions["tts"].settings
+    settings = get_service().settings
     return render_template(
         "index.html",
         emotions=list(EMOTIONS.values()),

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, jsonify
+from flask import Blueprint, Response, jsonify
 
+from app.api.context import get_service
 from app.audio.prosody import EMOTIONS
 
 bp = Blueprint("voices", __name__)
@@ -11,13 +12,13 @@ bp = Blueprint("voices", __name__)
 
 @bp.get("/api/voices")
 def voices() -> Response:
-    engine = current_app.extensions["tts"].engine_info
+    service = get_service()
     return jsonify(
-        engine=engine.name,
-        sample_rate=engine.sample_rate,
+        engine=service.engine.name,
+        sample_rate=service.sample_rate,
         voices=[
             {"id": v.id, "name_zh": v.name_zh, "name_en": v.name_en, "gender": v.gender, "default": i == 0}
-            for i, v in enumerate(engine.voices)
+            for i, v in enumerate(service.voices())
         ],
         emotions=[{"id": e.id, "name_zh": e.name_zh, "name_en": e.name_en} for e in EMOTIONS.values()],
     )

@@ -11,15 +11,17 @@ from __future__ import annotations
 import io
 import struct
 from dataclasses import dataclass
+from typing import BinaryIO
 
 import lameenc
 import numpy as np
 import soundfile
 import soxr
 
-SAMPLE_RATES = (8000, 16000, 22050, 24000, 44100, 48000)
-OPUS_RATES = (8000, 12000, 16000, 24000, 48000)
+from app.schemas import SAMPLE_RATES
+
 MP3_BITRATE_KBPS = 64  # transparent for 24 kHz mono speech
+WAV_HEADER_BYTES = 44  # the streamed header: RIFF, fmt (16 bytes of format), data
 
 
 @dataclass(frozen=True)
@@ -179,3 +181,13 @@ def encode(audio: np.ndarray, in_rate: int, fmt: str, out_rate: int | None = Non
         return buffer.getvalue()
     encoder = StreamEncoder(fmt, in_rate, out_rate)
     return encoder.start() + encoder.write(audio) + encoder.finish()
+
+
+def finish_wav_file(file: BinaryIO) -> None:
+    """Write the real sizes into a streamed WAV's header, once the whole file is on disk."""
+    size = file.seek(0, io.SEEK_END)
+    file.seek(4)
+    file.write(struct.pack("<I", size - 8))
+    file.seek(WAV_HEADER_BYTES - 4)
+    file.write(struct.pack("<I", size - WAV_HEADER_BYTES))
+    file.seek(size)

@@ -8,7 +8,7 @@ user's own speed/pitch/volume controls. ``intensity`` scales a preset from
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 # Bounds of the combined delivery: emotion presets at intensity 2 on top of extreme
 # user controls must still give intelligible speech and bounded memory.
@@ -46,11 +46,6 @@ class Prosody:
             tremor=self.tremor * intensity,
             brightness=self.brightness * intensity,
         )
-
-    def without(self, *fields: str) -> Prosody:
-        """This prosody with ``fields`` reset to neutral (an engine rendered them itself)."""
-        neutral = Prosody()
-        return replace(self, **{f: getattr(neutral, f) for f in fields})
 
     @property
     def changes_voice(self) -> bool:

@@ -1,13 +1,13 @@
-"""Engines behind one interface; the configuration picks one per process."""
+"""Engines behind one interface, in one registry; the configuration picks one per process."""
 
 from __future__ import annotations
 
 from app.config import Settings
-from app.engines.base import Engine, EngineUnavailable, Rendered, Style, SynthesisFailed, Voice
+from app.engines.base import Engine, EngineInfo, EngineUnavailable, Rendered, Style, SynthesisFailed, Voice
 from app.engines.embedded import EmbeddedEngine
 from app.engines.sambert import SambertEngine
 
-ENGINES: dict[str, type[Engine]] = {EmbeddedEngine.name: EmbeddedEngine, SambertEngine.name: SambertEngine}
+ENGINES: dict[str, type[Engine]] = {engine.info.name: engine for engine in (EmbeddedEngine, SambertEngine)}
 
 
 def engine_class(settings: Settings) -> type[Engine]:
@@ -15,16 +15,14 @@ def engine_class(settings: Settings) -> type[Engine]:
 
 
 def create_engine(settings: Settings) -> Engine:
-    if settings.engine == EmbeddedEngine.name:
-        return EmbeddedEngine(threads=settings.engine_threads)
-    if settings.engine == SambertEngine.name:
-        return SambertEngine(settings.sambert_model_dir)
-    raise EngineUnavailable(f"unknown engine {settings.engine!r}")
+    """Load the configured engine (slow: call it on a synthesis thread)."""
+    return engine_class(settings).from_settings(settings)
 
 
 __all__ = [
     "ENGINES",
     "Engine",
+    "EngineInfo",
     "EngineUnavailable",
     "Rendered",
     "Style",

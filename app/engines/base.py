@@ -10,10 +10,12 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 
 from app.audio.prosody import Prosody
+from app.config import Settings
 from app.text.ssml import Reading
 
 
@@ -31,6 +33,22 @@ class Voice:
     name_zh: str
     name_en: str
     gender: str
+
+
+@dataclass(frozen=True)
+class EngineInfo:
+    """What is known of an engine without loading it (for validation, listings, cache keys)."""
+
+    name: str
+    sample_rate: int
+    voices: tuple[Voice, ...]
+    # True when the model speaks emotions itself; otherwise the synthesis core
+    # turns the emotion into a prosody preset.
+    native_emotions: bool = False
+
+    @property
+    def voice_ids(self) -> tuple[str, ...]:
+        return tuple(v.id for v in self.voices)
 
 
 @dataclass(frozen=True)
@@ -52,23 +70,20 @@ class Rendered:
 
 
 class Engine(ABC):
-    name: str
-    sample_rate: int
-    voices: tuple[Voice, ...]
-    # True when the model speaks emotions itself; otherwise the service turns
-    # the emotion into a prosody preset.
-    native_emotions: bool = False
+    info: ClassVar[EngineInfo]
+
+    @classmethod
+    @abstractmethod
+    def from_settings(cls, settings: Settings) -> Engine:
+        """Load the engine as the settings describe; raises EngineUnavailable with the reason."""
+
+    @property
+    def sample_rate(self) -> int:
+        return self.info.sample_rate
 
     @abstractmethod
     def synthesize(self, text: str, style: Style) -> Rendered:
         """Speak one sentence of normalised text. Must be safe to call from any thread."""
-
-    def close(self) -> None:  # noqa: B027 - optional hook
-        """Release model resources."""
-
-    @property
-    def default_voice(self) -> str:
-        return self.voices[0].id
 
 
 def empty_audio() -> np.ndarray:

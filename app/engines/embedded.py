@@ -18,12 +18,13 @@ from pathlib import Path
 import numpy as np
 from ai_edge_litert.interpreter import Interpreter
 
+from app.config import Settings
 from app.engines.baker import BakerPhones
-from app.engines.base import Engine, EngineUnavailable, Rendered, Style, Voice, empty_audio
+from app.engines.base import Engine, EngineInfo, EngineUnavailable, Rendered, Style, Voice, empty_audio
 from app.engines.tflite_graph import remove_random_dropout, split_subband_synthesis
-from app.synthesis.threads import native_lock
 from app.text.g2p import to_phrases
 from app.text.ssml import Reading
+from app.threads import native_lock
 
 log = logging.getLogger(__name__)
 
@@ -60,9 +61,11 @@ def locate_assets() -> Path:
 
 
 class EmbeddedEngine(Engine):
-    name = "embedded"
-    sample_rate = SAMPLE_RATE
-    voices = (Voice("baker", "标贝（女声）", "Baker (female)", "female"),)
+    info = EngineInfo("embedded", SAMPLE_RATE, (Voice("baker", "标贝（女声）", "Baker (female)", "female"),))
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> EmbeddedEngine:
+        return cls(threads=settings.engine_threads)
 
     def __init__(self, threads: int = 1) -> None:
         assets = locate_assets()

@@ -25,9 +25,19 @@ import numpy as np
 import soundfile
 
 from app.audio.encode import Resampler
-from app.engines.base import Engine, EngineUnavailable, Rendered, Style, SynthesisFailed, Voice, empty_audio
-from app.synthesis.threads import native_lock
+from app.config import Settings
+from app.engines.base import (
+    Engine,
+    EngineInfo,
+    EngineUnavailable,
+    Rendered,
+    Style,
+    SynthesisFailed,
+    Voice,
+    empty_audio,
+)
 from app.text.ssml import Reading
+from app.threads import native_lock
 
 log = logging.getLogger(__name__)
 
@@ -104,15 +114,21 @@ def decode_wav(data: Any) -> np.ndarray:
 
 
 class SambertEngine(Engine):
-    name = "sambert"
-    sample_rate = SAMPLE_RATE
-    native_emotions = True
-    voices = (
-        Voice("zhitian_emo", "知甜（女声）", "Zhitian (female)", "female"),
-        Voice("zhiyan_emo", "知燕（女声）", "Zhiyan (female)", "female"),
-        Voice("zhizhe_emo", "知哲（男声）", "Zhizhe (male)", "male"),
-        Voice("zhibei_emo", "知贝（童声）", "Zhibei (child)", "child"),
+    info = EngineInfo(
+        "sambert",
+        SAMPLE_RATE,
+        (
+            Voice("zhitian_emo", "知甜（女声）", "Zhitian (female)", "female"),
+            Voice("zhiyan_emo", "知燕（女声）", "Zhiyan (female)", "female"),
+            Voice("zhizhe_emo", "知哲（男声）", "Zhizhe (male)", "male"),
+            Voice("zhibei_emo", "知贝（童声）", "Zhibei (child)", "child"),
+        ),
+        native_emotions=True,
     )
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SambertEngine:
+        return cls(settings.sambert_model_dir)
 
     def __init__(self, model_dir: str, load: Callable[[Path], Pipeline] = load_pipeline) -> None:
         self._pipeline = load(check_model_dir(model_dir))

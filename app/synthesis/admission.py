@@ -12,30 +12,34 @@ import math
 import threading
 import time
 from collections.abc import Iterator
+from typing import NoReturn
 
 from app import metrics
 from app.errors import DeadlineExceeded, Overloaded
 
 
 class Deadline:
-    """The moment a request must be finished by."""
+    """The moment a request must be finished by; ``None`` seconds: no deadline (command line, jobs)."""
 
-    def __init__(self, seconds: float) -> None:
+    def __init__(self, seconds: float | None) -> None:
         self.seconds = seconds
-        self.at = time.monotonic() + seconds
+        self.at = math.inf if seconds is None else time.monotonic() + seconds
 
     def remaining(self) -> float:
         return self.at - time.monotonic()
 
-    def expired(self, while_: str = "") -> DeadlineExceeded:
+    def fail(self, while_: str = "") -> NoReturn:
+        """Give up: count the timeout and raise DeadlineExceeded."""
         metrics.REJECTED.labels(reason="timeout").inc()
-        return DeadlineExceeded(f"the request did not finish within {self.seconds:g} seconds{while_}")
+        raise DeadlineExceeded(f"the request did not finish within {self.seconds:g} seconds{while_}")
 
-    def check(self) -> float:
-        """Seconds left; raises DeadlineExceeded when none are."""
+    def check(self) -> float | None:
+        """Seconds left (None: unlimited); raises DeadlineExceeded when none are."""
+        if self.seconds is None:
+            return None
         left = self.remaining()
         if left <= 0:
-            raise self.expired()
+            self.fail()
         return left
 
 
@@ -75,8 +79,9 @@ class Admission:
             self._admitted += 1
             metrics.QUEUE_DEPTH.set(self.waiting)
         try:
-            if not self._slots.acquire(timeout=max(0.0, deadline.remaining())):
-                raise deadline.expired(" (waiting for a synthesis slot)")
+            wait = None if deadline.seconds is None else max(0.0, deadline.remaining())
+            if not self._slots.acquire(timeout=wait):
+                deadline.fail(" (waiting for a synthesis slot)")
             started = time.monotonic()
             try:
                 yield

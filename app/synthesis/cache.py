@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import threading
 from dataclasses import dataclass, replace
 
@@ -22,6 +20,9 @@ class Clip:
     synthesis_seconds: float
     cache_hit: bool = False
 
+    def log_fields(self) -> dict[str, object]:
+        return {"audio_seconds": round(self.duration, 3), "cache": "hit" if self.cache_hit else "miss"}
+
 
 class AudioCache:
     def __init__(self, max_bytes: int) -> None:
@@ -29,11 +30,6 @@ class AudioCache:
             LRUCache(maxsize=max_bytes, getsizeof=lambda clip: len(clip.body)) if max_bytes > 0 else None
         )
         self._lock = threading.Lock()
-
-    @staticmethod
-    def key(**fields: object) -> str:
-        """A digest of every field that changes the output (text, voice, prosody, format, engine …)."""
-        return hashlib.sha256(json.dumps(fields, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
     def get(self, key: str) -> Clip | None:
         if self._entries is None:

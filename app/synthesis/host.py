@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 from app import metrics
 from app.engines.base import Engine, EngineUnavailable
-from app.synthesis.threads import gevent_active, native_lock
+from app.threads import gevent_active, native_lock
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -37,7 +37,6 @@ class EngineHost:
         self._engine: Engine | None = None
         self._error: str | None = None
         self._loading = False
-        self._load_seconds: float | None = None
         self._lock = native_lock()
         self._pool: Any = None
 
@@ -55,10 +54,6 @@ class EngineHost:
     def error(self) -> str | None:
         self._check_fork()
         return self._error
-
-    @property
-    def load_seconds(self) -> float | None:
-        return self._load_seconds
 
     # -- threads ------------------------------------------------------------
     def _executor(self) -> Any:
@@ -126,10 +121,10 @@ class EngineHost:
                     raise EngineUnavailable(self._error) from exc
                 finally:
                     self._loading = False
-                self._load_seconds = time.perf_counter() - started
-                metrics.ENGINE_LOAD_SECONDS.set(self._load_seconds)
+                seconds = time.perf_counter() - started
+                metrics.ENGINE_LOAD_SECONDS.set(seconds)
                 self._error = None
-                log.info("engine %s loaded in %.2fs", self._engine.name, self._load_seconds)
+                log.info("engine %s loaded in %.2fs", self._engine.info.name, seconds)
         return self._engine
 
     def start_loading(self) -> None:

@@ -17,8 +17,8 @@ from xml.etree.ElementTree import Element, ParseError
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
-from app.audio.prosody import EMOTIONS, Prosody
-from app.text.numbers import read_cardinal, read_cardinal_liang, read_decimal, read_digits
+from app.schemas import EMOTION_IDS, INTENSITY, PITCH, SPEED, VOLUME, Range
+from app.text.say_as import SayAsError, say_as
 
 # Phoneme overrides travel through normalisation and sentence splitting as one
 # private-use character each; the G2P replaces it with the given syllables.
@@ -33,7 +33,6 @@ BREAK_STRENGTHS = {"none": 0.0, "x-weak": 0.1, "weak": 0.2, "medium": 0.4, "stro
 RATES = {"x-slow": 0.6, "slow": 0.8, "medium": 1.0, "default": 1.0, "fast": 1.25, "x-fast": 1.6}
 PITCHES = {"x-low": -6.0, "low": -3.0, "medium": 0.0, "default": 0.0, "high": 3.0, "x-high": 6.0}
 VOLUMES = {"silent": 0.0, "x-soft": 0.4, "soft": 0.7, "medium": 1.0, "default": 1.0, "loud": 1.4, "x-loud": 1.8}
-SAY_AS = ("digits", "cardinal", "number", "telephone", "date", "characters", "spell-out")
 SYLLABLE = re.compile(r"^[a-zü]+[1-5]?$")
 # Text is SSML when it starts like an XML document or a <speak> element.
 SSML_START = re.compile(r"^\s*(<\?xml|<!DOCTYPE|<speak[\s>/])", re.IGNORECASE)
@@ -52,11 +51,25 @@ class Reading:
 
 
 @dataclass(frozen=True)
+class ProsodyChange:
+    """What ``<prosody>`` asks of a span: a rate multiplier, a pitch shift in semitones
+    and a volume multiplier, on top of the request's own controls."""
+
+    rate: float = 1.0
+    pitch: float = 0.0
+    volume: float = 1.0
+
+    def then(self, inner: ProsodyChange) -> ProsodyChange:
+        """Nested elements combine: rates and volumes multiply, pitch shifts add."""
+        return ProsodyChange(self.rate * inner.rate, self.pitch + inner.pitch, self.volume * inner.volume)
+
+
+@dataclass(frozen=True)
 class Span:
     """Text spoken with one delivery. ``emotion`` None means the request's own."""
 
     text: str
-    prosody: Prosody = field(default_factory=Prosody)
+    prosody: ProsodyChange = field(default_factory=ProsodyChange)
     emotion: str | None = None
     intensity: float | None = None
 
@@ -98,7 +111,7 @@ def _tag(element: Element) -> str:
 
 @dataclass(frozen=True)
 class _Delivery:
-    prosody: Prosody = field(default_factory=Prosody)
+    prosody: ProsodyChange = field(default_factory=ProsodyChange)
     emotion: str | None = None
     intensity: float | None = None
 
@@ -140,7 +153,10 @@ class _Builder:
             emotion, intensity = _emotion(el)
             self.walk(el, replace(delivery, emotion=emotion, intensity=intensity))
         elif tag == "say-as":
-            self.text(_say_as(el), delivery)
+            try:
+                self.text(say_as(el.get("interpret-as", ""), "".join(el.itertext()), el.get("format", "ymd")), delivery)
+            except SayAsError as exc:
+                raise SSMLError(str(exc)) from None
         elif tag == "sub":
             alias = el.get("alias")
             if alias is None:
@@ -197,20 +213,20 @@ def _relative(value: str) -> tuple[float, str] | None:
     return (float(match.group(1)), match.group(2)) if match else None
 
 
-def _prosody(el: Element) -> Prosody:
-    tempo, shift, gain = 1.0, 0.0, 1.0
+def _prosody(el: Element) -> ProsodyChange:
+    change = ProsodyChange()
     if (rate := el.get("rate")) is not None:
-        tempo = _rate(rate)
+        change = replace(change, rate=_rate(rate))
     if (pitch := el.get("pitch")) is not None:
-        shift = _pitch(pitch)
+        change = replace(change, pitch=_pitch(pitch))
     if (volume := el.get("volume")) is not None:
-        gain = _volume(volume)
-    return Prosody(tempo=tempo, pitch_shift=shift, gain=gain)
+        change = replace(change, volume=_volume(volume))
+    return change
 
 
-def _checked(value: float, low: float, high: float, what: str, raw: str) -> float:
-    if not low <= value <= high:
-        raise SSMLError(f"<prosody> {what} '{raw}' is outside {low:g}–{high:g}")
+def _checked(value: float, allowed: Range, what: str, raw: str) -> float:
+    if value not in allowed:
+        raise SSMLError(f"<prosody> {what} '{raw}' is outside {allowed.low:g}–{allowed.high:g}")
     return value
 
 
@@ -224,7 +240,7 @@ def _rate(raw: str) -> float:
     rate = number
     if unit == "%":  # "+20%" is relative, "120%" absolute
         rate = 1.0 + number / 100.0 if raw.strip()[0] in "+-" else number / 100.0
-    return _checked(rate, 0.5, 2.0, "rate", raw)
+    return _checked(rate, SPEED, "rate", raw)
 
 
 def _pitch(raw: str) -> float:
@@ -236,9 +252,9 @@ def _pitch(raw: str) -> float:
     number, unit = parsed
     if unit == "%":
         if number <= -100:
-            raise SSMLError(f"<prosody> pitch '{raw}' is outside -12–12 semitones")
+            raise SSMLError(f"<prosody> pitch '{raw}' is outside {PITCH.low:g}–{PITCH.high:g} semitones")
         number = 12.0 * math.log2(1.0 + number / 100.0)
-    return _checked(number, -12.0, 12.0, "pitch (semitones)", raw)
+    return _checked(number, PITCH, "pitch (semitones)", raw)
 
 
 def _volume(raw: str) -> float:
@@ -254,13 +270,13 @@ def _volume(raw: str) -> float:
         gain = 1.0 + number / 100.0
     else:
         gain = number / 100.0  # SSML's absolute scale, 100 = as is
-    return _checked(gain, 0.0, 2.0, "volume (gain)", raw)
+    return _checked(gain, VOLUME, "volume (gain)", raw)
 
 
 def _emotion(el: Element) -> tuple[str, float | None]:
     category = el.get("category", "")
-    if category not in EMOTIONS:
-        raise SSMLError(f"<emotion> category '{category}' is not one of {', '.join(EMOTIONS)}")
+    if category not in EMOTION_IDS:
+        raise SSMLError(f"<emotion> category '{category}' is not one of {', '.join(EMOTION_IDS)}")
     raw = el.get("intensity")
     if raw is None:
         return category, None
@@ -268,46 +284,6 @@ def _emotion(el: Element) -> tuple[str, float | None]:
         intensity = float(raw)
     except ValueError:
         raise SSMLError(f"<emotion> intensity '{raw}' is not a number") from None
-    if not 0.0 <= intensity <= 2.0:
-        raise SSMLError(f"<emotion> intensity '{raw}' is outside 0–2")
+    if intensity not in INTENSITY:
+        raise SSMLError(f"<emotion> intensity '{raw}' is outside {INTENSITY.low:g}–{INTENSITY.high:g}")
     return category, intensity
-
-
-def _say_as(el: Element) -> str:
-    kind = el.get("interpret-as", "")
-    content = "".join(el.itertext()).strip()
-    if kind in ("digits", "characters", "spell-out"):
-        return " ".join(read_digits(ch) if ch.isdigit() else ch for ch in content if not ch.isspace())
-    if kind == "telephone":
-        return read_digits(content, phone=True)
-    if kind in ("cardinal", "number"):
-        number = content.replace(",", "")
-        if not re.fullmatch(r"-?\d+(\.\d+)?", number):
-            raise SSMLError(f"<say-as interpret-as=\"{kind}\"> '{content}' is not a number")
-        sign = "负" if number.startswith("-") else ""
-        number = number.lstrip("-")
-        if "." in number:
-            return sign + read_decimal(number)
-        # 2000 is 两千, but the number 2 on its own is 二
-        return sign + (read_cardinal_liang(number) if len(number) > 1 else read_cardinal(number))
-    if kind == "date":
-        return _date(content, el.get("format", "ymd"))
-    raise SSMLError(f"<say-as> interpret-as '{kind}' is not one of {', '.join(SAY_AS)}")
-
-
-def _date(content: str, fmt: str) -> str:
-    parts = [p for p in re.split(r"\D+", content) if p]
-    order = {"ymd": "ymd", "mdy": "mdy", "dmy": "dmy", "ym": "ym", "md": "md", "y": "y"}.get(fmt)
-    if order is None or len(parts) != len(order):
-        raise SSMLError(f"<say-as interpret-as=\"date\"> '{content}' does not match format '{fmt}'")
-    fields = dict(zip(order, parts, strict=True))
-    if not 1 <= int(fields.get("m", 1)) <= 12 or not 1 <= int(fields.get("d", 1)) <= 31:
-        raise SSMLError(f"<say-as interpret-as=\"date\"> '{content}' is not a valid date")
-    out = ""
-    if "y" in fields:
-        out += read_digits(fields["y"]) + "年"
-    if "m" in fields:
-        out += read_cardinal(str(int(fields["m"]))) + "月"
-    if "d" in fields:
-        out += read_cardinal(str(int(fields["d"]))) + "日"
-    return out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from app import create_app
 from tests.audio_checks import decode_wav
 
 OK_TEXT = "今天天气很好。"
@@ -92,8 +93,8 @@ def test_non_finite_numbers_are_rejected(client):
     assert_error(response, 400, "invalid_parameter")
 
 
-def test_text_over_the_limit_is_413(client, app):
-    limit = app.extensions["tts"].settings.max_text_chars
+def test_text_over_the_limit_is_413(client, service):
+    limit = service.settings.max_text_chars
     error = assert_error(client.post("/tts", json={"text": "好" * (limit + 1)}), 413, "text_too_long")
     assert error["limit"] == limit
 
@@ -117,3 +118,22 @@ def test_wrong_method_is_json_405_with_allow_header(client):
     assert_error(response, 405, "method_not_allowed")
     assert "POST" in response.headers["Allow"]
     assert_error(client.post("/healthz"), 405, "method_not_allowed")
+
+
+def test_cors_allows_only_the_configured_origins():
+    client = create_app({"warmup": False, "cors_origins": "https://app.example"}).test_client()
+    allowed = client.options("/tts", headers={"Origin": "https://app.example", "Access-Control-Request-Method": "POST"})
+    assert allowed.headers["Access-Control-Allow-Origin"] == "https://app.example"
+    other = client.get("/api/voices", headers={"Origin": "https://evil.example"})
+    assert "Access-Control-Allow-Origin" not in other.headers
+
+
+def test_oversize_identifiers_are_clear_errors(client):
+    for path, body in (
+        ("/v1/audio/speech", {"model": "tts-1", "voice": "v" * 101, "input": "你好"}),
+        ("/v1/audio/speech", {"model": "m" * 101, "voice": "alloy", "input": "你好"}),
+        ("/tts", {"text": "你好", "voice": "v" * 101}),
+    ):
+        response = client.post(path, json=body)
+        assert response.status_code == 400
+        assert "at most 100 characters" in response.get_json()["error"]["message"]

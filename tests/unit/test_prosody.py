@@ -7,7 +7,7 @@ import pytest
 
 from app.audio.effects import soft_limit
 from app.audio.prosody import EMOTIONS, Prosody, emotion_prosody
-from app.synthesis.service import Request
+from app.synthesis import SynthesisRequest as Request
 from tests.audio_checks import f0_stats, rms
 
 SENTENCE = "今天天气很好，我们去公园散步吧。"

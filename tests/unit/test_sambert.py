@@ -13,9 +13,10 @@ import pytest
 import soundfile
 
 from app import create_app
+from app.api.context import get_service
 from app.engines import EngineUnavailable
 from app.engines.sambert import SambertEngine, check_model_dir, emotion_markup, load_pipeline
-from app.synthesis.host import EngineHost
+from app.synthesis import Deadline
 from app.text.normalize import normalize
 
 CONFIG = '{"framework": "pytorch", "task": "text-to-speech", "pipeline": {"type": "sambert-hifigan-tts"}}'
@@ -54,9 +55,10 @@ def model_dir(tmp_path) -> Path:
 
 
 def sambert_app(model_dir: Path, pipeline: StandInPipeline):
-    app = create_app({"engine": "sambert", "sambert_model_dir": str(model_dir), "warmup": False, "cache_mb": 0})
-    service = app.extensions["tts"]
-    service.host = EngineHost(lambda: SambertEngine(str(model_dir), load=lambda _path: pipeline))
+    app = create_app(
+        {"engine": "sambert", "sambert_model_dir": str(model_dir), "warmup": False, "cache_mb": 0},
+        engine_factory=lambda: SambertEngine(str(model_dir), load=lambda _path: pipeline),
+    )
     return app.test_client()
 
 
@@ -172,7 +174,7 @@ def test_failed_load_makes_readyz_503_with_the_reason(tmp_path):
     client = app.test_client()
     assert client.get("/healthz").status_code == 200
     client.get("/readyz")  # starts loading
-    app.extensions["tts"].host.run(lambda: None)  # the load ran on the synthesis thread
+    get_service(app).run(lambda: None, deadline=Deadline(10))  # the load ran on the synthesis thread
     ready = client.get("/readyz")
     assert ready.status_code == 503 and "does not exist" in ready.get_json()["error"]["message"]
     tts = client.post("/tts", json={"text": "你好"})

@@ -6,12 +6,9 @@ import math
 
 import pytest
 
-from app.audio.prosody import Prosody
-from app.engines import Style
-from app.synthesis.plan import plan_pieces
 from app.text import ssml
 from app.text.g2p import to_phrases
-from app.text.ssml import Break, Span, SSMLError, is_ssml, parse
+from app.text.ssml import Break, ProsodyChange, Span, SSMLError, is_ssml, parse
 
 
 def spans(doc: ssml.Document) -> list[Span]:
@@ -41,26 +38,26 @@ def test_break_time_and_strength():
 @pytest.mark.parametrize(
     ("attrs", "expected"),
     [
-        ('rate="slow"', Prosody(tempo=0.8)),
-        ('rate="150%"', Prosody(tempo=1.5)),
-        ('rate="-20%"', Prosody(tempo=0.8)),
-        ('rate="1.25"', Prosody(tempo=1.25)),
-        ('pitch="+3st"', Prosody(pitch_shift=3.0)),
-        ('pitch="x-low"', Prosody(pitch_shift=-6.0)),
-        ('volume="+6dB"', Prosody(gain=10 ** (6 / 20))),
-        ('volume="soft"', Prosody(gain=0.7)),
-        ('volume="50"', Prosody(gain=0.5)),
+        ('rate="slow"', ProsodyChange(rate=0.8)),
+        ('rate="150%"', ProsodyChange(rate=1.5)),
+        ('rate="-20%"', ProsodyChange(rate=0.8)),
+        ('rate="1.25"', ProsodyChange(rate=1.25)),
+        ('pitch="+3st"', ProsodyChange(pitch=3.0)),
+        ('pitch="x-low"', ProsodyChange(pitch=-6.0)),
+        ('volume="+6dB"', ProsodyChange(volume=10 ** (6 / 20))),
+        ('volume="soft"', ProsodyChange(volume=0.7)),
+        ('volume="50"', ProsodyChange(volume=0.5)),
     ],
 )
 def test_prosody_attributes(attrs, expected):
     (span,) = spans(parse(f"<speak><prosody {attrs}>你好</prosody></speak>"))
-    for name in ("tempo", "pitch_shift", "gain"):
+    for name in ("rate", "pitch", "volume"):
         assert math.isclose(getattr(span.prosody, name), getattr(expected, name), rel_tol=1e-6, abs_tol=1e-9)
 
 
 def test_percent_pitch_is_converted_to_semitones():
     (span,) = spans(parse('<speak><prosody pitch="+12.246%">你好</prosody></speak>'))
-    assert span.prosody.pitch_shift == pytest.approx(2.0, abs=1e-3)
+    assert span.prosody.pitch == pytest.approx(2.0, abs=1e-3)
 
 
 def test_nested_prosody_combines_and_emotion_scopes():
@@ -70,8 +67,8 @@ def test_nested_prosody_combines_and_emotion_scopes():
     )
     first, happy, faster, last = spans(doc)
     assert (first.emotion, last.emotion) == (None, None)
-    assert (happy.emotion, happy.intensity, happy.prosody.tempo) == ("happy", 1.5, 1.25)
-    assert faster.prosody.tempo == pytest.approx(1.5625)
+    assert (happy.emotion, happy.intensity, happy.prosody.rate) == ("happy", 1.5, 1.25)
+    assert faster.prosody.rate == pytest.approx(1.5625)
     assert faster.emotion == "happy"
 
 
@@ -141,26 +138,3 @@ EXTERNAL_ENTITY = """<?xml version="1.0"?>
 def test_entities_are_refused(document):
     with pytest.raises(SSMLError, match="not allowed"):
         parse(document)
-
-
-def _style(span: Span) -> Style:
-    return Style(voice="v", prosody=Prosody().then(span.prosody))
-
-
-def test_plan_breaks_replace_pauses_and_trim_edges():
-    doc = parse('<speak><break time="200ms"/>你好。<break time="500ms"/><break time="250ms"/>再见</speak>')
-    pieces = plan_pieces(doc.items, _style, 40)
-    assert [(p.text, p.pause_after, p.trim_start, p.trim_end) for p in pieces] == [
-        ("", 0.2, False, True),
-        ("你好。", 0.75, True, True),
-        ("再见", 0.0, True, False),
-    ]
-
-
-def test_plan_styles_follow_spans():
-    doc = parse('<speak>正常<prosody rate="slow">慢一点</prosody></speak>')
-    pieces = plan_pieces(doc.items, _style, 40)
-    assert [p.style.prosody.tempo for p in pieces] == [1.0, 0.8]
-    assert pieces[0].pause_after == 0.0  # the sentence goes on: no pause where the delivery changes
-    ended = plan_pieces(parse('<speak>正常。<prosody rate="slow">慢一点</prosody></speak>').items, _style, 40)
-    assert ended[0].pause_after > 0

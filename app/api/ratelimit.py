@@ -17,14 +17,10 @@ from collections.abc import Iterable
 from flask import Flask, request
 from flask_limiter import Limiter
 
-from app.auth import bearer_token, key_digest
+from app.api.auth import bearer_token, key_digest
+from app.config import Network
 
 RATE_LIMITED_BLUEPRINTS = frozenset({"tts", "openai"})
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-
-
-def parse_networks(spec: str) -> list[Network]:
-    return [ipaddress.ip_network(part.strip(), strict=False) for part in spec.split(",") if part.strip()]
 
 
 def _trusted(address: str, networks: Iterable[Network]) -> bool:
@@ -45,13 +41,12 @@ def client_address(remote: str, forwarded_for: str | None, trusted: list[Network
 
 
 def init_rate_limits(
-    app: Flask, limit: str, storage_uri: str, trusted_proxies: str, *, keys_checked: bool
+    app: Flask, limit: str, storage_uri: str, trusted: list[Network], *, keys_checked: bool
 ) -> Limiter | None:
     """``keys_checked``: API keys are on, so a bearer token names a real client. Without
     them any token would do, and a new one per request would dodge the limit."""
     if not limit:
         return None
-    trusted = parse_networks(trusted_proxies)
 
     def rate_key() -> str:
         token = bearer_token() if keys_checked else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.synthesis.service import Request
+from app.synthesis import SynthesisRequest as Request
 from tests.audio_checks import f0_stats
 
 

@@ -1,0 +1,102 @@
+"""What to synthesise: a request, checked against the limits and the engine, becomes a Job.
+
+Types and ranges were checked by ``app.schemas`` already; what is checked here
+needs the settings or the engine: the text limit, the voice, the sample rates a
+format supports, whether it can be streamed, and SSML.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+
+from app.audio.encode import FORMATS
+from app.audio.prosody import emotion_prosody, user_prosody
+from app.engines import EngineInfo, Style
+from app.errors import InvalidParameter, TextTooLong
+from app.schemas import TTSParams
+from app.text import ssml
+
+
+@dataclass(frozen=True)
+class SynthesisRequest:
+    """Text (or SSML) and how to speak and encode it; defaults are the API's defaults."""
+
+    text: str
+    voice: str | None = None
+    emotion: str = "neutral"
+    intensity: float = 1.0
+    speed: float = 1.0
+    pitch: float = 0.0
+    volume: float = 1.0
+    format: str = "wav"
+    sample_rate: int | None = None
+
+    @classmethod
+    def from_params(cls, params: TTSParams) -> SynthesisRequest:
+        return cls(**params.model_dump(exclude={"stream"}))
+
+
+@dataclass(frozen=True)
+class Job:
+    """A validated request: what to say, in which voice, and how to encode it."""
+
+    request: SynthesisRequest
+    voice: str
+    document: ssml.Document  # plain text is a document of one span
+    format: str
+    sample_rate: int
+    cache_key: str
+    native_emotions: bool  # the engine speaks emotions itself
+
+    def style(self, span: ssml.Span) -> Style:
+        """The delivery of ``span``: the request's controls, then the span's own SSML changes."""
+        request = self.request
+        emotion = span.emotion or request.emotion
+        intensity = span.intensity if span.intensity is not None else (1.0 if span.emotion else request.intensity)
+        change = span.prosody
+        prosody = user_prosody(request.speed, request.pitch, request.volume).then(
+            user_prosody(change.rate, change.pitch, change.volume)
+        )
+        if not self.native_emotions:
+            prosody = prosody.then(emotion_prosody(emotion, intensity))
+        return Style(self.voice, emotion, intensity, prosody, self.document.readings)
+
+
+def build_job(request: SynthesisRequest, engine: EngineInfo, *, max_chars: int | None, stream: bool = False) -> Job:
+    """Check ``request`` against the text limit (None: no limit) and the engine; raise a clear ApiError."""
+    if not request.text.strip():
+        raise InvalidParameter("'text' is empty", code="empty_text", param="text")
+    if max_chars is not None and len(request.text) > max_chars:
+        raise TextTooLong(
+            f"'text' has {len(request.text)} characters; the limit is {max_chars}", param="text", limit=max_chars
+        )
+    voice = request.voice or engine.voice_ids[0]
+    if voice not in engine.voice_ids:
+        raise InvalidParameter(f"unknown voice '{voice}'; available: {', '.join(engine.voice_ids)}", param="voice")
+    fmt = FORMATS[request.format]
+    rate = request.sample_rate or engine.sample_rate
+    if rate not in fmt.rates:
+        raise InvalidParameter(
+            f"{fmt.name} supports sample rates {', '.join(map(str, fmt.rates))}", param="sample_rate"
+        )
+    if stream and not fmt.streamable:
+        streamable = ", ".join(f.name for f in FORMATS.values() if f.streamable)
+        raise InvalidParameter(f"{fmt.name} cannot be streamed; stream {streamable}", param="stream")
+    key = cache_key(engine=engine.name, request=asdict(request), voice=voice, rate=rate)
+    return Job(request, voice, parse_document(request.text), fmt.name, rate, key, engine.native_emotions)
+
+
+def parse_document(text: str) -> ssml.Document:
+    if not ssml.is_ssml(text):
+        return ssml.Document([ssml.Span(text)], {})
+    try:
+        return ssml.parse(text)
+    except ssml.SSMLError as exc:
+        raise InvalidParameter(str(exc), code="invalid_ssml", param="text") from None
+
+
+def cache_key(**fields: object) -> str:
+    """A digest of every field that changes the output (text, voice, prosody, format, engine …)."""
+    return hashlib.sha256(json.dumps(fields, sort_keys=True, ensure_ascii=False).encode()).hexdigest()

@@ -1,0 +1,230 @@
+"""The synthesis core as a library: text (or SSML) in, audio out, one sentence at a time.
+
+prepare (validate → Job) → plan (normalise, split into bounded pieces) → render
+(one engine call per piece, then prosody effects and pauses) → encode. ``render``
+is the one generator of audio every caller uses: whole clips, streams, warm-up,
+the command line and benchmarks. CPU work runs on the engine host's OS threads;
+the caller (a request's greenlet, the CLI's main thread) waits, checking the
+deadline and the client between pieces. Nothing here knows about HTTP.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Generator, Iterable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import numpy as np
+
+from app import metrics
+from app.audio.encode import FORMATS, StreamEncoder, encode
+from app.config import Settings
+from app.engines import Engine, EngineInfo, EngineUnavailable, Voice, create_engine, engine_class
+from app.errors import ClientDisconnected, EngineNotReady, InvalidParameter
+from app.memory import release_free_memory
+from app.synthesis.admission import Admission, Deadline
+from app.synthesis.cache import AudioCache, Clip
+from app.synthesis.host import EngineHost
+from app.synthesis.plan import Piece, plan_pieces
+from app.synthesis.render import render_piece
+from app.synthesis.request import Job, SynthesisRequest, build_job
+from app.synthesis.stream import AudioStream
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# A worker idle this long hands freed memory back to the system (~30 ms of its thread).
+IDLE_RELEASE_DELAY_S = 1.0
+# When streaming, the first piece is kept short so the first audio leaves quickly.
+STREAM_LEAD_CHARS = 10
+MIB = 1024 * 1024
+
+
+def never() -> bool:
+    return False
+
+
+@dataclass(frozen=True)
+class Result:
+    """Raw float32 mono audio of a request (library use: benchmarks, tests, scripts)."""
+
+    audio: np.ndarray
+    sample_rate: int
+    synthesis_seconds: float
+
+    @property
+    def duration(self) -> float:
+        return len(self.audio) / self.sample_rate
+
+
+@dataclass(frozen=True)
+class Readiness:
+    status: str  # "ready", "loading" or "unavailable"
+    error: str | None = None
+
+    @property
+    def ready(self) -> bool:
+        return self.status == "ready"
+
+
+class Synthesizer:
+    """One per process. ``engine_factory`` replaces how the configured engine is built (tests
+    inject a stand-in); by default the engine named in the settings is loaded on first use."""
+
+    def __init__(self, settings: Settings, engine_factory: Callable[[], Engine] | None = None) -> None:
+        self.settings = settings
+        self.engine: EngineInfo = engine_class(settings).info
+        self._host = EngineHost(engine_factory or (lambda: create_engine(settings)), threads=settings.synthesis_threads)
+        self._admission = Admission(settings.concurrency, settings.queue)
+        self._cache = AudioCache(settings.cache_mb * MIB)
+        self._release_pending = False
+
+    # -- what this service offers -------------------------------------------------------
+    @property
+    def sample_rate(self) -> int:
+        return self.engine.sample_rate
+
+    def voices(self) -> tuple[Voice, ...]:
+        return self.engine.voices
+
+    def readiness(self) -> Readiness:
+        """Ready once the engine is loaded; otherwise loading starts (in the background)."""
+        if self._host.ready:
+            return Readiness("ready")
+        error = self._host.error
+        self._host.start_loading()
+        return Readiness("loading" if error is None else "unavailable", error)
+
+    # -- the steps -----------------------------------------------------------------------
+    def prepare(self, request: SynthesisRequest, *, stream: bool = False, max_chars: int | None = -1) -> Job:
+        """Validate ``request``; ``max_chars`` defaults to the configured text limit (None: no limit)."""
+        limit = self.settings.max_text_chars if max_chars == -1 else max_chars
+        return build_job(request, self.engine, max_chars=limit, stream=stream)
+
+    def plan(self, job: Job, lead_chars: int | None = None) -> list[Piece]:
+        """The engine calls to make; with ``lead_chars`` the first is kept that short (streaming)."""
+        pieces = plan_pieces(job.document.items, job.style, self.settings.max_sentence_chars, lead_chars)
+        if not any(p.text or p.pause_after for p in pieces):
+            raise InvalidParameter("'text' contains nothing that can be spoken", code="nothing_to_say", param="text")
+        return pieces
+
+    def render(
+        self, pieces: Iterable[Piece], deadline: Deadline | None = None, cancelled: Callable[[], bool] = never
+    ) -> Generator[np.ndarray, None, None]:
+        """Audio of each piece in turn (float32 at ``sample_rate``), each rendered on a synthesis thread."""
+        deadline = deadline or Deadline(self.settings.request_timeout)
+        for piece in pieces:
+            if cancelled():
+                raise ClientDisconnected("the client closed the connection")
+            yield self.run(self._render_piece, piece, deadline=deadline)
+
+    def run(self, fn: Callable[..., T], *args: Any, deadline: Deadline) -> T:
+        """``fn(*args)`` on a synthesis thread (CPU work never runs on the caller's event loop)."""
+        try:
+            return self._host.run(fn, *args, timeout=deadline.check())
+        except TimeoutError:
+            deadline.fail()
+
+    # -- whole requests --------------------------------------------------------------------
+    def clip(self, job: Job, cancelled: Callable[[], bool] = never) -> Clip:
+        """The whole encoded clip, from the cache when possible."""
+        cached = self._cache.get(job.cache_key)
+        if cached is not None:
+            return cached
+        deadline = Deadline(self.settings.request_timeout)
+        started = time.perf_counter()
+        with self._admitted(deadline):
+            pieces = self.run(self.plan, job, deadline=deadline)
+            audio = np.concatenate(list(self.render(pieces, deadline, cancelled)))
+            body = self.run(encode, audio, self.sample_rate, job.format, job.sample_rate, deadline=deadline)
+        clip = Clip(body, len(audio) / self.sample_rate, job.sample_rate, time.perf_counter() - started)
+        self._count(job, clip.duration, clip.synthesis_seconds)
+        self._cache.put(job.cache_key, clip)
+        return clip
+
+    def stream(self, job: Job, cancelled: Callable[[], bool] = never) -> AudioStream:
+        """Encoded audio piece by piece. Admission and planning happen now, while an error can
+        still be answered as such; the audio is made as the stream is read."""
+        deadline = Deadline(self.settings.request_timeout)
+        started = time.perf_counter()
+        with ExitStack() as resources:  # released here if planning fails
+            resources.enter_context(self._admitted(deadline))
+            pieces = self.run(self.plan, job, STREAM_LEAD_CHARS, deadline=deadline)
+            encoder = StreamEncoder(job.format, self.sample_rate, job.sample_rate)
+            held = resources.pop_all()  # from here on, the stream holds them until it closes
+        stream = AudioStream(
+            self.render(pieces, deadline, cancelled),
+            encoder,
+            self.sample_rate,
+            lambda fn, *args: self.run(fn, *args, deadline=deadline),
+            held,
+        )
+        held.callback(lambda: self._count(job, stream.produced, time.perf_counter() - started))
+        return stream
+
+    def synthesize(self, request: SynthesisRequest) -> Result:
+        """Raw audio of a request: no cache, admission or encoding (library use)."""
+        started = time.perf_counter()
+        job = self.prepare(request, max_chars=None)
+        deadline = Deadline(self.settings.request_timeout)
+        audio = np.concatenate(list(self.render(self.run(self.plan, job, deadline=deadline), deadline)))
+        return Result(audio, self.sample_rate, time.perf_counter() - started)
+
+    def warm_up(self) -> None:
+        """Load the engine and exercise every path once, in the background.
+
+        The models' working memory grows to fit the longest input seen and stays
+        there, and the effects and encoders allocate on first use: going through
+        all of them at start-up means the first users wait for nothing and memory
+        starts at its working size instead of creeping up under traffic.
+        """
+        self._host.later(0, self._warm_up)
+
+    # -- internals ---------------------------------------------------------------------------
+    def _warm_up(self) -> None:
+        text = ("今天天气很好我们一起去公园散步吧" * 10)[: self.settings.max_sentence_chars] + "。"
+        deadline = Deadline(self.settings.request_timeout)
+        try:
+            for emotion in ("neutral", "happy"):  # the plain path and the WORLD effects path
+                job = self.prepare(SynthesisRequest(text, emotion=emotion), max_chars=None)
+                audio = np.concatenate(list(self.render(self.plan(job), deadline)))
+            for fmt in FORMATS:
+                self.run(encode, audio, self.sample_rate, fmt, deadline=deadline)
+            self.run(release_free_memory, deadline=deadline)
+        except EngineNotReady:
+            return  # logged by the host; /readyz reports it
+
+    def _render_piece(self, piece: Piece) -> np.ndarray:
+        try:
+            engine = self._host.engine()
+        except EngineUnavailable as exc:
+            raise EngineNotReady(str(exc)) from exc
+        return render_piece(engine, piece)
+
+    @contextmanager
+    def _admitted(self, deadline: Deadline) -> Iterator[None]:
+        """A synthesis slot for the block; once the worker falls idle, memory goes back."""
+        try:
+            with self._admission.slot(deadline):
+                yield
+        finally:
+            self._release_memory_when_idle()
+
+    def _count(self, job: Job, audio_seconds: float, elapsed: float) -> None:
+        metrics.SYNTHESIS_SECONDS.observe(elapsed)
+        metrics.AUDIO_SECONDS.inc(audio_seconds)
+        metrics.CHARACTERS.inc(len(job.request.text))
+
+    def _release_memory_when_idle(self) -> None:
+        """Once the worker has been idle a moment, hand freed memory back (glibc keeps it otherwise)."""
+        if self._admission.idle and not self._release_pending:
+            self._release_pending = True
+            self._host.later(IDLE_RELEASE_DELAY_S, self._release_if_still_idle)
+
+    def _release_if_still_idle(self) -> None:
+        self._release_pending = False
+        if self._admission.idle:
+            self._host.submit(release_free_memory)
