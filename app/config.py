@@ -62,12 +62,20 @@ class Settings(BaseModel):
     queue: int = Field(16, ge=0, le=10_000, description="requests waiting for a slot, per worker; more get 503")
     request_timeout: float = Field(120.0, gt=0, description="deadline of one request, seconds (504 after)")
     cache_mb: int = Field(8, ge=0, le=100_000, description="per-worker cache of encoded audio, MiB (0 = off)")
+    shared_cache_ttl: int = Field(
+        86_400,
+        ge=0,
+        description="seconds a clip stays in the Redis cache shared by replicas (0 = off; needs redis_url)",
+    )
+    http_cache_s: int = Field(
+        86_400, ge=0, description="max-age of GET /tts responses for browsers and CDNs, seconds (0 = no-store)"
+    )
     log_texts: bool = Field(False, description="include request texts in logs")
 
     # Access
     api_keys: str = Field("", description="comma-separated API keys; empty = no authentication")
     rate_limit: str = Field("", description="e.g. '60/minute;1000/day' per key or client address; empty = off")
-    redis_url: str = Field("", description="redis://host:port/db for shared rate-limit counters")
+    redis_url: str = Field("", description="redis://host:port/db: shared rate-limit counters, audio cache, jobs")
     trusted_proxies: str = Field("127.0.0.1,::1", description="addresses whose X-Forwarded-For is believed")
     cors_origins: str = Field("", description="comma-separated origins allowed by CORS, or *; empty = off")
 

@@ -51,6 +51,7 @@ class Gunicorn:
             env=env,
             stdout=self.log,
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: kill() takes the workers too
         )
 
     def wait_ready(self, timeout: float = 90.0) -> Gunicorn:
@@ -71,6 +72,11 @@ class Gunicorn:
 
     def output(self) -> str:
         return Path(self.log.name).read_text(errors="replace")
+
+    def kill(self) -> None:
+        """SIGKILL the whole instance, master and workers at once (a crashed machine)."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -118,35 +124,50 @@ def _substitute(pattern: str, replacement: str, text: str, *, expected: int | No
     """``re.subn`` that fails loudly when deploy/nginx/ no longer has what the tests adapt."""
     result, count = re.subn(pattern, replacement, text, flags=re.M)
     if count == 0 or (expected is not None and count != expected):
-        raise AssertionError(f"deploy/nginx/huayin.conf: expected {expected or 'some'} match(es) of {pattern!r}")
+        raise AssertionError(f"deploy/nginx/: expected {expected or 'some'} match(es) of {pattern!r}")
     return result
 
 
-def nginx_site(upstream_ports: list[int], listen_port: int) -> str:
-    """deploy/nginx/huayin.conf as shipped, with only its machine-specific parts changed:
-    the gunicorn addresses in the upstream block, the listen port and the checkout path."""
-    site = (ROOT / "deploy" / "nginx" / "huayin.conf").read_text()
-    servers = "".join(f"    server 127.0.0.1:{port};\n" for port in upstream_ports)
-    upstream = r"^(upstream huayin_app \{\n)((?:\s*server [^;]+;[^\n]*\n)+)"
-    site = _substitute(upstream, rf"\g<1>{servers}", site, expected=1)
+NGINX_DIR = ROOT / "deploy" / "nginx"
+
+
+def nginx_site(upstream_ports: list[int], listen_port: int, *, edge_cache: bool = False) -> str:
+    """deploy/nginx/huayin.conf as shipped, with only its machine-specific parts changed: the
+    instances in the upstream block (keeping the shipped server parameters), the listen port,
+    the checkout path and, with ``edge_cache``, the optional cache include switched on."""
+    site = (NGINX_DIR / "huayin.conf").read_text()
+    first = re.search(r"^upstream huayin_app \{[^}]*?^\s*server [^\s;]+(?P<params>[^;]*);", site, re.M | re.S)
+    if first is None:
+        raise AssertionError("deploy/nginx/huayin.conf: no server line in upstream huayin_app")
+    servers = "".join(f"    server 127.0.0.1:{port}{first['params']};\n" for port in upstream_ports)
+    site = _substitute(r"^\s*server \S+ max_fails[^;]*;\n", "", site)
+    site = _substitute(r"^(upstream huayin_app \{\n(?:\s*#[^\n]*\n)*)", rf"\g<1>{servers}", site, expected=1)
     site = _substitute(r"^(\s*)listen \S+;", rf"\g<1>listen 127.0.0.1:{listen_port};", site, expected=1)
+    if edge_cache:
+        include = rf"\g<1>include {NGINX_DIR}/huayin-edge-cache.conf;"
+        site = _substitute(r"^(\s*)# include /etc/nginx/huayin-edge-cache.conf;", include, site, expected=1)
     return _substitute(r"/srv/huayin/", f"{ROOT}/", site)
 
 
 class Nginx(SystemServer):
-    """The real nginx binary with deploy/nginx/huayin.conf, only its paths and ports substituted."""
+    """The real nginx binary with deploy/nginx/, only its paths and ports substituted."""
 
     name = "nginx"
 
-    def __init__(self, upstream_port: int) -> None:
+    def __init__(self, *upstream_ports: int, edge_cache: bool = False) -> None:
         binary = require_program("nginx", "/usr/sbin/nginx")
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.dir = Path(tempfile.mkdtemp(prefix="huayin-nginx-"))
-        site = nginx_site([upstream_port], self.port)
-        (self.dir / "huayin.conf").write_text(site)
+        (self.dir / "huayin.conf").write_text(nginx_site(list(upstream_ports), self.port, edge_cache=edge_cache))
         temp = self.dir / "temp"
         temp.mkdir()
+        zone = ""
+        if edge_cache:
+            zone = (NGINX_DIR / "huayin-edge-cache-zone.conf").read_text()
+            zone = _substitute(
+                r"proxy_cache_path /var/cache/nginx/huayin ", f"proxy_cache_path {self.dir}/cache ", zone
+            )
         # The main file is the part a distribution ships (/etc/nginx/nginx.conf), reduced to
         # what a test needs; the site file above is the one users deploy.
         user = "user root;\n" if os.geteuid() == 0 else ""
@@ -165,6 +186,7 @@ http {{
     uwsgi_temp_path {temp}/uwsgi;
     scgi_temp_path {temp}/scgi;
     sendfile on;
+{zone}
     include {self.dir}/huayin.conf;
 }}
 """

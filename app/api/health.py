@@ -21,8 +21,8 @@ def readyz() -> tuple[Response, int]:
     service = get_service()
     readiness = service.readiness()
     if readiness.ready:
-        return jsonify(status="ready", engine=service.engine.name), 200
-    body: dict = {"status": readiness.status}
+        return jsonify(status="ready", engine=service.engine.name, shared_cache=readiness.shared_cache), 200
+    body: dict = {"status": readiness.status, "shared_cache": readiness.shared_cache}
     if readiness.error:
         body["error"] = {"code": "engine_unavailable", "message": readiness.error}
     return jsonify(body), 503

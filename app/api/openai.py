@@ -20,7 +20,7 @@ from werkzeug.exceptions import HTTPException
 from app.api.context import get_service
 from app.api.errors import as_api_error, error_response
 from app.api.requests import parse_request
-from app.api.responses import AudioResponse, audio_response
+from app.api.responses import audio_response
 from app.errors import ApiError, InvalidParameter, UnsupportedMediaType
 from app.schemas import EMOTION_IDS, SPEED, EmotionId, Intensity, Name, Pitch, Speed, Volume, check_sample_rate
 from app.synthesis import SynthesisRequest
@@ -156,7 +156,7 @@ def to_request(params: SpeechParams) -> tuple[SynthesisRequest, bool]:
 
 
 @bp.post("/audio/speech")
-def speech() -> AudioResponse:
+def speech() -> Response:
     if not request.is_json:
         raise UnsupportedMediaType("send a JSON body (Content-Type: application/json)")
     tts_request, stream = to_request(parse_request(SpeechParams, request))

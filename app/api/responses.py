@@ -3,6 +3,12 @@
 A whole clip carries its duration, synthesis time and cache status in headers; a
 stream is sent chunk by chunk (Nginx told not to buffer it). Either way the
 response keeps the job and the core's result, which the access log reads.
+
+Links (``GET /tts?…``) are deterministic: the same parameters give the same audio
+from the same model and front-end, so they get a strong ETag derived from the
+job's cache key and may be kept by browsers, Nginx and CDNs for
+``TTS_HTTP_CACHE_S`` (privately only when API keys are on); a client that has the
+audio gets a 304 without anything being synthesised.
 """
 
 from __future__ import annotations
@@ -55,10 +61,22 @@ class AudioResponse(Response):
         return fields
 
 
-def audio_response(tts_request: SynthesisRequest, *, stream: bool) -> AudioResponse:
-    """Synthesise ``tts_request`` and answer with the audio: whole (cached) or streamed."""
+def audio_response(tts_request: SynthesisRequest, *, stream: bool, link: bool = False) -> Response:
+    """Synthesise ``tts_request`` and answer with the audio: whole (cached) or streamed.
+    ``link``: the request is a deterministic GET that browsers and CDNs may cache."""
     service = get_service()
     job = service.prepare(tts_request, stream=stream)
+    max_age = service.settings.http_cache_s if link else 0
+    etag = job.cache_key[:40]
+    cache_control = f"{'private' if service.settings.api_key_list else 'public'}, max-age={max_age}"
+    if max_age and request.if_none_match.contains(etag):
+        not_modified = Response(status=304)
+        not_modified.set_etag(etag)
+        not_modified.headers["Cache-Control"] = cache_control
+        return not_modified
     cancelled = disconnect_check(request.environ)
-    result = service.stream(job, cancelled) if stream else service.clip(job, cancelled)
-    return AudioResponse(job, result)
+    response = AudioResponse(job, service.stream(job, cancelled) if stream else service.clip(job, cancelled))
+    if max_age:
+        response.set_etag(etag)
+        response.headers["Cache-Control"] = cache_control
+    return response

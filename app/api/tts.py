@@ -5,10 +5,10 @@ route → validate (app.schemas) → core (prepare, cache, admission, engine) �
 
 from __future__ import annotations
 
-from flask import Blueprint, request
+from flask import Blueprint, Response, request
 
 from app.api.requests import parse_request
-from app.api.responses import AudioResponse, audio_response
+from app.api.responses import audio_response
 from app.schemas import TTSParams
 from app.synthesis import SynthesisRequest
 
@@ -16,6 +16,6 @@ bp = Blueprint("tts", __name__)
 
 
 @bp.route("/tts", methods=["GET", "POST"])
-def tts() -> AudioResponse:
+def tts() -> Response:
     params: TTSParams = parse_request(TTSParams, request)
-    return audio_response(SynthesisRequest.from_params(params), stream=params.stream)
+    return audio_response(SynthesisRequest.from_params(params), stream=params.stream, link=request.method == "GET")

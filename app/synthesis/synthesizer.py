@@ -26,7 +26,7 @@ from app.engines import Engine, EngineInfo, EngineUnavailable, Voice, create_eng
 from app.errors import ClientDisconnected, EngineNotReady, InvalidParameter
 from app.memory import release_free_memory
 from app.synthesis.admission import Admission, Deadline
-from app.synthesis.cache import AudioCache, Clip
+from app.synthesis.cache import AudioCache, Clip, SharedCache
 from app.synthesis.host import EngineHost
 from app.synthesis.plan import Piece, plan_pieces
 from app.synthesis.render import render_piece
@@ -64,6 +64,7 @@ class Result:
 class Readiness:
     status: str  # "ready", "loading" or "unavailable"
     error: str | None = None
+    shared_cache: str = "unused"  # "on", "off" (Redis unreachable) or "unused"
 
     @property
     def ready(self) -> bool:
@@ -79,7 +80,8 @@ class Synthesizer:
         self.engine: EngineInfo = engine_class(settings).info
         self._host = EngineHost(engine_factory or (lambda: create_engine(settings)), threads=settings.synthesis_threads)
         self._admission = Admission(settings.concurrency, settings.queue)
-        self._cache = AudioCache(settings.cache_mb * MIB)
+        shared = SharedCache(settings.redis_url, settings.shared_cache_ttl) if settings.redis_url else None
+        self._cache = AudioCache(settings.cache_mb * MIB, shared if settings.shared_cache_ttl else None)
         self._release_pending = False
 
     # -- what this service offers -------------------------------------------------------
@@ -92,11 +94,13 @@ class Synthesizer:
 
     def readiness(self) -> Readiness:
         """Ready once the engine is loaded; otherwise loading starts (in the background)."""
+        shared = self._cache.shared
+        cache = "unused" if shared is None else "on" if shared.available else "off"
         if self._host.ready:
-            return Readiness("ready")
+            return Readiness("ready", shared_cache=cache)
         error = self._host.error
         self._host.start_loading()
-        return Readiness("loading" if error is None else "unavailable", error)
+        return Readiness("loading" if error is None else "unavailable", error, cache)
 
     # -- the steps -----------------------------------------------------------------------
     def prepare(self, request: SynthesisRequest, *, stream: bool = False, max_chars: int | None = -1) -> Job:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from app import create_app
@@ -137,3 +139,26 @@ def test_oversize_identifiers_are_clear_errors(client):
         response = client.post(path, json=body)
         assert response.status_code == 400
         assert "at most 100 characters" in response.get_json()["error"]["message"]
+
+
+def test_links_get_a_strong_etag_and_a_304_when_the_client_has_the_audio(client):
+    link = client.get("/tts", query_string={"text": "链接缓存。"})
+    assert link.status_code == 200
+    etag = link.headers["ETag"]
+    assert re.fullmatch(r'"[0-9a-f]{40}"', etag)
+    assert link.headers["Cache-Control"] == "public, max-age=86400"
+    again = client.get("/tts", query_string={"text": "链接缓存。"}, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.data == b"" and again.headers["ETag"] == etag
+    other = client.get("/tts", query_string={"text": "链接缓存。", "speed": "1.1"}, headers={"If-None-Match": etag})
+    assert other.status_code == 200 and other.headers["ETag"] != etag
+
+
+def test_posts_are_not_kept_by_caches(client):
+    response = client.post("/tts", json={"text": "链接缓存。"})
+    assert response.headers["Cache-Control"] == "no-store" and "ETag" not in response.headers
+
+
+def test_links_are_private_when_api_keys_are_on():
+    guarded = create_app({"warmup": False, "api_keys": "k1"}).test_client()
+    response = guarded.get("/tts", query_string={"text": "你好"}, headers={"Authorization": "Bearer k1"})
+    assert response.headers["Cache-Control"] == "private, max-age=86400"
