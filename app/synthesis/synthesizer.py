@@ -83,6 +83,7 @@ class Synthesizer:
         shared = SharedCache(settings.redis_url, settings.shared_cache_ttl) if settings.redis_url else None
         self._cache = AudioCache(settings.cache_mb * MIB, shared if settings.shared_cache_ttl else None)
         self._release_pending = False
+        self._warming = False
 
     # -- what this service offers -------------------------------------------------------
     @property
@@ -93,10 +94,10 @@ class Synthesizer:
         return self.engine.voices
 
     def readiness(self) -> Readiness:
-        """Ready once the engine is loaded; otherwise loading starts (in the background)."""
+        """Ready once the engine is loaded and warmed up; otherwise loading starts (in the background)."""
         shared = self._cache.shared
         cache = "unused" if shared is None else "on" if shared.available else "off"
-        if self._host.ready:
+        if self._host.ready and not self._warming:
             return Readiness("ready", shared_cache=cache)
         error = self._host.error
         self._host.start_loading()
@@ -183,8 +184,10 @@ class Synthesizer:
         The models' working memory grows to fit the longest input seen and stays
         there, and the effects and encoders allocate on first use: going through
         all of them at start-up means the first users wait for nothing and memory
-        starts at its working size instead of creeping up under traffic.
+        starts at its working size instead of creeping up under traffic. The
+        service reports ready (``readiness``) once this is done.
         """
+        self._warming = True
         self._host.later(0, self._warm_up)
 
     # -- internals ---------------------------------------------------------------------------
@@ -199,7 +202,9 @@ class Synthesizer:
                 self.run(encode, audio, self.sample_rate, fmt, deadline=deadline)
             self.run(release_free_memory, deadline=deadline)
         except EngineNotReady:
-            return  # logged by the host; /readyz reports it
+            pass  # logged by the host; /readyz reports it
+        finally:
+            self._warming = False
 
     def _render_piece(self, piece: Piece) -> np.ndarray:
         try:
