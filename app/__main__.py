@@ -20,7 +20,7 @@ from typing import BinaryIO
 import numpy as np
 from tqdm import tqdm
 
-from app.audio.encode import FORMATS, StreamEncoder, encode, finish_wav_file
+from app.audio.encode import StreamEncoder, encode, finish_wav_file
 from app.config import ConfigError, load_settings
 from app.errors import ApiError, InvalidParameter
 from app.schemas import EMOTION_IDS, FORMAT_NAMES, TTSParams, known_fields, validate
@@ -126,7 +126,7 @@ def say(args: argparse.Namespace) -> None:
     progress = tqdm(audio, total=len(pieces), unit="sentence", file=sys.stderr, disable=disable)
     rate = synthesizer.sample_rate
     with open_output(args.output) as out:
-        if not FORMATS[job.format].streamable:  # written whole, once every sentence is made
+        if job.format == "flac":  # written whole, so that its header states the length
             out.write(encode(np.concatenate(list(progress)), rate, job.format, job.sample_rate))
             return
         encoder = StreamEncoder(job.format, rate, job.sample_rate)

@@ -41,7 +41,7 @@ INTENSITY = Range(0.0, 2.0)  # strength of an emotion preset
 MAX_NAME_CHARS = 100  # voice and model identifiers
 
 EMOTION_IDS = ("neutral", "happy", "sad", "angry", "fear", "surprise", "disgust")
-FORMAT_NAMES = ("wav", "mp3", "ogg", "flac", "pcm")
+FORMAT_NAMES = ("wav", "mp3", "ogg", "flac", "pcm", "aac")
 SAMPLE_RATES = (8000, 16000, 22050, 24000, 44100, 48000)
 
 EmotionId = Literal[EMOTION_IDS]  # type: ignore[valid-type]
@@ -71,7 +71,7 @@ class TTSParams(BaseModel):
     speed: Speed = 1.0
     pitch: Pitch = 0.0
     volume: Volume = 1.0
-    format: AudioFormatName = Field("wav", description="wav, mp3, ogg (Opus), flac or pcm (s16le)")
+    format: AudioFormatName = Field("wav", description="wav, mp3, ogg (Opus), flac, pcm (s16le) or aac (ADTS)")
     sample_rate: int | None = Field(None, description="output sample rate; the engine's own when omitted")
     stream: bool = Field(False, description="send audio sentence by sentence as it is produced")
 

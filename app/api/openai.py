@@ -61,10 +61,10 @@ VOICE_PRESETS: dict[str, VoicePreset] = {
     "cedar": VoicePreset("male", pitch=-1.0, description="natural, lower"),
 }
 
-# OpenAI's response formats → ours. AAC has no maintained encoder in our stack.
-RESPONSE_FORMATS = {"mp3": "mp3", "opus": "ogg", "flac": "flac", "wav": "wav", "pcm": "pcm"}
-# OpenAI streams these as they are made; WAV and FLAC come as finished files.
-STREAMED_FORMATS = frozenset({"mp3", "ogg", "pcm"})
+# OpenAI's response formats → ours.
+RESPONSE_FORMATS = {"mp3": "mp3", "opus": "ogg", "aac": "aac", "flac": "flac", "wav": "wav", "pcm": "pcm"}
+# Sent as they are made; WAV and FLAC come as finished files, whose headers state their length.
+STREAMED_FORMATS = frozenset({"mp3", "ogg", "pcm", "aac"})
 
 # Words in ``instructions`` that ask for an emotion (English and Chinese).
 EMOTION_WORDS: dict[str, tuple[str, ...]] = {
@@ -121,14 +121,6 @@ def to_request(params: SpeechParams) -> tuple[SynthesisRequest, bool]:
     """Our synthesis request for an OpenAI-style one, and whether to stream it."""
     if params.model not in MODELS:
         raise InvalidParameter(f"unknown model '{params.model}'; available: {', '.join(MODELS)}", param="model")
-    if params.response_format == "aac":
-        raise InvalidParameter(
-            "response_format 'aac' is not supported; use mp3, opus, flac, wav or pcm",
-            code="unsupported_format",
-            param="response_format",
-        )
-    if params.stream_format == "sse":
-        raise InvalidParameter("stream_format 'sse' is not supported; use 'audio'", param="stream_format")
     preset = VOICE_PRESETS.get(params.voice.lower())
     if preset is None:  # one of our own voice ids: validated by the service
         preset, voice = VoicePreset(gender=""), params.voice
@@ -159,8 +151,9 @@ def to_request(params: SpeechParams) -> tuple[SynthesisRequest, bool]:
 def speech() -> Response:
     if not request.is_json:
         raise UnsupportedMediaType("send a JSON body (Content-Type: application/json)")
-    tts_request, stream = to_request(parse_request(SpeechParams, request))
-    return audio_response(tts_request, stream=stream)
+    params: SpeechParams = parse_request(SpeechParams, request)
+    tts_request, stream = to_request(params)
+    return audio_response(tts_request, stream=stream, events=params.stream_format == "sse")
 
 
 @bp.get("/models")

@@ -13,6 +13,9 @@ audio gets a 304 without anything being synthesised.
 
 from __future__ import annotations
 
+import base64
+import json
+from collections.abc import Iterator
 from typing import Any
 
 from flask import Response, request
@@ -24,11 +27,16 @@ from app.synthesis import AudioStream, Clip, Job, SynthesisRequest
 
 
 class AudioResponse(Response):
-    """A response with the synthesis behind it: its job and its result (a Clip or an AudioStream)."""
+    """A response with the synthesis behind it: its job and its result (a Clip or an AudioStream).
+    With ``events`` a stream is sent as server-sent events (OpenAI's ``stream_format: "sse"``)."""
 
-    def __init__(self, job: Job, result: Clip | AudioStream) -> None:
-        body = result.body if isinstance(result, Clip) else result
-        super().__init__(body, content_type=FORMATS[job.format].content_type(job.sample_rate))
+    def __init__(self, job: Job, result: Clip | AudioStream, *, events: bool = False) -> None:
+        if isinstance(result, Clip):
+            super().__init__(result.body, content_type=FORMATS[job.format].content_type(job.sample_rate))
+        elif events:
+            super().__init__(speech_events(result, len(job.request.text)), content_type="text/event-stream")
+        else:
+            super().__init__(result, content_type=FORMATS[job.format].content_type(job.sample_rate))
         self.job = job
         self.result = result
         extension = FORMATS[job.format].extension
@@ -61,11 +69,30 @@ class AudioResponse(Response):
         return fields
 
 
-def audio_response(tts_request: SynthesisRequest, *, stream: bool, link: bool = False) -> Response:
-    """Synthesise ``tts_request`` and answer with the audio: whole (cached) or streamed.
-    ``link``: the request is a deterministic GET that browsers and CDNs may cache."""
+def speech_events(stream: AudioStream, characters: int) -> Iterator[bytes]:
+    """OpenAI's speech events: ``speech.audio.delta`` with base64 audio per chunk, then
+    ``speech.audio.done`` with the usage (our unit is the character)."""
+
+    def event(body: dict[str, Any]) -> bytes:
+        return b"data: " + json.dumps(body, separators=(",", ":")).encode() + b"\n\n"
+
+    try:
+        for chunk in stream:
+            if chunk:
+                yield event({"type": "speech.audio.delta", "audio": base64.b64encode(chunk).decode()})
+        usage = {"input_tokens": characters, "output_tokens": 0, "total_tokens": characters}
+        yield event({"type": "speech.audio.done", "usage": usage})
+    finally:
+        stream.close()
+
+
+def audio_response(
+    tts_request: SynthesisRequest, *, stream: bool, link: bool = False, events: bool = False
+) -> Response:
+    """Synthesise ``tts_request`` and answer with the audio: whole (cached) or streamed (as server-sent
+    ``events`` if asked). ``link``: the request is a deterministic GET that browsers and CDNs may cache."""
     service = get_service()
-    job = service.prepare(tts_request, stream=stream)
+    job = service.prepare(tts_request)
     max_age = service.settings.http_cache_s if link else 0
     etag = job.cache_key[:40]
     cache_control = f"{'private' if service.settings.api_key_list else 'public'}, max-age={max_age}"
@@ -75,7 +102,8 @@ def audio_response(tts_request: SynthesisRequest, *, stream: bool, link: bool = 
         not_modified.headers["Cache-Control"] = cache_control
         return not_modified
     cancelled = disconnect_check(request.environ)
-    response = AudioResponse(job, service.stream(job, cancelled) if stream else service.clip(job, cancelled))
+    result = service.stream(job, cancelled) if stream or events else service.clip(job, cancelled)
+    response = AudioResponse(job, result, events=events)
     if max_age:
         response.set_etag(etag)
         response.headers["Cache-Control"] = cache_control

@@ -2,7 +2,7 @@
 
 Types and ranges were checked by ``app.schemas`` already; what is checked here
 needs the settings or the engine: the text limit, the voice, the sample rates a
-format supports, whether it can be streamed, and SSML.
+format supports, and SSML.
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ class Job:
         return Style(self.voice, emotion, intensity, prosody, self.document.readings)
 
 
-def build_job(request: SynthesisRequest, engine: EngineInfo, *, max_chars: int | None, stream: bool = False) -> Job:
+def build_job(request: SynthesisRequest, engine: EngineInfo, *, max_chars: int | None) -> Job:
     """Check ``request`` against the text limit (None: no limit) and the engine; raise a clear ApiError."""
     if not request.text.strip():
         raise InvalidParameter("'text' is empty", code="empty_text", param="text")
@@ -81,9 +81,6 @@ def build_job(request: SynthesisRequest, engine: EngineInfo, *, max_chars: int |
         raise InvalidParameter(
             f"{fmt.name} supports sample rates {', '.join(map(str, fmt.rates))}", param="sample_rate"
         )
-    if stream and not fmt.streamable:
-        streamable = ", ".join(f.name for f in FORMATS.values() if f.streamable)
-        raise InvalidParameter(f"{fmt.name} cannot be streamed; stream {streamable}", param="stream")
     key = cache_key(
         engine=engine.name,
         model=engine.model,

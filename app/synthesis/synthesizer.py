@@ -104,10 +104,10 @@ class Synthesizer:
         return Readiness("loading" if error is None else "unavailable", error, cache)
 
     # -- the steps -----------------------------------------------------------------------
-    def prepare(self, request: SynthesisRequest, *, stream: bool = False, max_chars: int | None = -1) -> Job:
+    def prepare(self, request: SynthesisRequest, *, max_chars: int | None = -1) -> Job:
         """Validate ``request``; ``max_chars`` defaults to the configured text limit (None: no limit)."""
         limit = self.settings.max_text_chars if max_chars == -1 else max_chars
-        return build_job(request, self.engine, max_chars=limit, stream=stream)
+        return build_job(request, self.engine, max_chars=limit)
 
     def plan(self, job: Job, lead_chars: int | None = None) -> list[Piece]:
         """The engine calls to make; with ``lead_chars`` the first is kept that short (streaming)."""

@@ -129,3 +129,38 @@ def test_choosing_a_format_downloads_that_format(page):
     wait_for_audio(page)
     assert page.get_attribute("#download", "download").endswith(".mp3")
     assert page.text_content("#download") == "下载 MP3"
+
+
+def test_a_long_text_starts_playing_while_it_is_still_being_synthesised(page):
+    page.fill("#text", ("语音合成让机器能够像人一样自然地说话，边合成边播放可以让用户更快听到声音。" * 30)[:1000])
+    page.click("#synthesize")
+    deadline = time.monotonic() + 120
+    while page.get_attribute("#result", "data-stream-ms") is None:
+        assert time.monotonic() < deadline, "the stream never finished"
+        page.wait_for_timeout(100)
+    first_sound = int(page.get_attribute("#result", "data-first-sound-ms"))
+    whole = int(page.get_attribute("#result", "data-stream-ms"))
+    assert first_sound < 500, f"first sound after {first_sound} ms"
+    assert first_sound < whole / 4  # playing began long before the response ended
+    wait_for_audio(page)
+    assert page.evaluate("document.getElementById('player').duration") > 100  # ~1,000 characters of speech
+
+
+def test_the_history_replays_and_downloads_earlier_clips_with_their_settings(page):
+    page.fill("#text", "第一段语音。")
+    page.click("#synthesize")
+    wait_for_audio(page)
+    first_src = page.get_attribute("#player", "src")
+    page.fill("#text", "第二段语音，换成开心的语气。")
+    page.select_option("#emotion", "happy")
+    page.select_option("#format", "mp3")
+    page.click("#synthesize")
+    page.wait_for_selector("#history li >> nth=1")
+    items = page.locator("#history li")
+    assert items.count() == 2
+    newest, oldest = items.nth(0), items.nth(1)
+    assert "第二段" in newest.text_content() and "happy" in newest.text_content() and "MP3" in newest.text_content()
+    assert "第一段" in oldest.text_content() and "WAV" in oldest.text_content()
+    assert oldest.locator("a").get_attribute("download").endswith(".wav")
+    oldest.locator("button.replay").click()
+    assert page.get_attribute("#player", "src") == first_src

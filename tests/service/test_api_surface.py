@@ -3,8 +3,11 @@ API keys and rate limits with a real redis-server, security headers, OpenAPI doc
 
 from __future__ import annotations
 
+import base64
 import io
+import json
 
+import av
 import numpy as np
 import openai
 import pytest
@@ -27,12 +30,19 @@ def sdk(live_server) -> openai.OpenAI:
 def decoded_seconds(data: bytes, response_format: str) -> float:
     if response_format == "pcm":
         return len(data) / 2 / 24_000  # OpenAI's pcm: 24 kHz, 16-bit little-endian mono
+    if response_format == "aac":  # ADTS: decoded by FFmpeg (libsndfile has no AAC)
+        with av.open(io.BytesIO(data)) as container:
+            frames = [f.to_ndarray() for f in container.decode(audio=0)]
+            rate = container.streams.audio[0].sample_rate
+        audio = np.concatenate(frames, axis=1)[0]
+        assert np.abs(audio).max() > 0.05, "silent audio"
+        return len(audio) / rate
     audio, rate = soundfile.read(io.BytesIO(data), dtype="float32")
     assert np.abs(audio).max() > 0.05, "silent audio"
     return len(audio) / rate
 
 
-@pytest.mark.parametrize("response_format", ["mp3", "opus", "flac", "wav", "pcm"])
+@pytest.mark.parametrize("response_format", ["mp3", "opus", "aac", "flac", "wav", "pcm"])
 def test_sdk_writes_a_playable_file_for_every_format(sdk, tmp_path, response_format):
     response = sdk.audio.speech.create(model="tts-1", voice="alloy", input=SENTENCE, response_format=response_format)
     path = tmp_path / f"speech.{response_format}"
@@ -62,12 +72,28 @@ def test_emotion_from_instructions_equals_the_explicit_field(sdk):
     assert sad != speak()
 
 
+def test_sdk_server_sent_events_carry_the_audio_then_done(sdk):
+    events = []
+    with sdk.audio.speech.with_streaming_response.create(
+        model="gpt-4o-mini-tts", voice="alloy", input="第一句话。第二句话。", response_format="mp3", stream_format="sse"
+    ) as response:
+        assert response.headers["content-type"].startswith("text/event-stream")
+        for line in response.iter_lines():
+            if line.startswith("data: "):
+                events.append(json.loads(line[len("data: ") :]))
+    kinds = [e["type"] for e in events]
+    assert kinds[-1] == "speech.audio.done" and set(kinds[:-1]) == {"speech.audio.delta"} and len(kinds) >= 3
+    assert events[-1]["usage"]["input_tokens"] == len("第一句话。第二句话。")
+    audio = b"".join(base64.b64decode(e["audio"]) for e in events[:-1])
+    assert decoded_seconds(audio, "mp3") > 1.5
+
+
 def test_sdk_errors_are_openai_error_objects(sdk):
     with pytest.raises(openai.BadRequestError) as excinfo:
-        sdk.audio.speech.create(model="tts-1", voice="alloy", input=SENTENCE, response_format="aac")
+        sdk.audio.speech.create(model="tts-1", voice="alloy", input=SENTENCE, speed=4.0)
     error = excinfo.value.body
-    assert error["code"] == "unsupported_format" and "aac" in error["message"]
-    assert error["type"] == "invalid_request_error" and error["param"] == "response_format"
+    assert error["code"] == "invalid_parameter" and "speed" in error["message"]
+    assert error["type"] == "invalid_request_error" and error["param"] == "speed"
     with pytest.raises(openai.BadRequestError, match="unknown voice"):
         sdk.audio.speech.create(model="tts-1", voice="nobody", input=SENTENCE)
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import re
 
+import av
 import pytest
 
 from app import create_app
@@ -162,3 +164,13 @@ def test_links_are_private_when_api_keys_are_on():
     guarded = create_app({"warmup": False, "api_keys": "k1"}).test_client()
     response = guarded.get("/tts", query_string={"text": "你好"}, headers={"Authorization": "Bearer k1"})
     assert response.headers["Cache-Control"] == "private, max-age=86400"
+
+
+@pytest.mark.parametrize("fmt", ["flac", "aac"])
+def test_flac_and_aac_can_be_streamed(client, fmt):
+    response = client.post("/tts", json={"text": "第一句话。第二句话。", "format": fmt, "stream": True})
+    assert response.status_code == 200 and response.is_streamed
+    assert response.mimetype == f"audio/{fmt}"
+    with av.open(io.BytesIO(response.data)) as container:
+        seconds = sum(frame.samples for frame in container.decode(audio=0)) / 24_000
+    assert seconds > 1.5
