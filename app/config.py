@@ -2,7 +2,7 @@
 
 This is the only place configuration is read. Each field documents its
 environment variable (the upper-cased field name with a ``TTS_`` prefix) and
-its default; the README's configuration table mirrors this file.
+its default; the configuration table in docs/operations.md mirrors this file.
 """
 
 from __future__ import annotations

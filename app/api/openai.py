@@ -2,7 +2,7 @@
 
 Clients written for OpenAI's text-to-speech (its SDKs, and tools built on them)
 work by changing the base URL. OpenAI's voice names map to our voices and
-emotion presets (``VOICE_PRESETS``, also in the README); emotion can be asked for
+emotion presets (``VOICE_PRESETS``, also in docs/api.md); emotion can be asked for
 in ``instructions`` or with the extra field ``emotion``. Errors use OpenAI's
 error object, which still carries our ``code`` and ``message``.
 """

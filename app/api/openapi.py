@@ -12,7 +12,7 @@ from app.audio.encode import SAMPLE_RATES
 from app.config import Settings
 from app.schemas import TTSParams
 
-AUDIO_TYPES = ("audio/wav", "audio/mpeg", "audio/ogg", "audio/flac", "audio/pcm")
+AUDIO_TYPES = ("audio/wav", "audio/mpeg", "audio/ogg", "audio/flac", "audio/pcm", "audio/aac")
 
 
 def _openapi30(schema: Any) -> Any:
@@ -140,6 +140,7 @@ def build(settings: Settings) -> dict:
                         "content": {
                             "application/json": {"schema": _ref("TTSRequest")},
                             "application/x-www-form-urlencoded": {"schema": _ref("TTSRequest")},
+                            "multipart/form-data": {"schema": _ref("TTSRequest")},
                         },
                     },
                     "responses": {"200": _audio("the audio, in the requested format"), **_errors("Error", *tts_errors)},
@@ -150,7 +151,21 @@ def build(settings: Settings) -> dict:
                     "security": bearer,
                     "parameters": _query_parameters(tts),
                     "responses": {
-                        "200": _audio("the audio, in the requested format"),
+                        "200": {
+                            **_audio("the audio, in the requested format"),
+                            "headers": {
+                                **_audio("")["headers"],
+                                "ETag": {
+                                    "description": "strong; the same link gives the same audio",
+                                    "schema": {"type": "string"},
+                                },
+                                "Cache-Control": {
+                                    "description": "public (private with API keys), max-age TTS_HTTP_CACHE_S",
+                                    "schema": {"type": "string"},
+                                },
+                            },
+                        },
+                        "304": {"description": "If-None-Match matched: the client's copy is current"},
                         **_errors("Error", *tts_errors),
                         "414": {
                             "description": "query string too long (over 4 KB): POST long texts instead. "
@@ -170,7 +185,16 @@ def build(settings: Settings) -> dict:
                         "content": {"application/json": {"schema": _ref("SpeechRequest")}},
                     },
                     "responses": {
-                        "200": _audio("the audio; mp3, opus and pcm are streamed as they are made"),
+                        "200": {
+                            **_audio("the audio; mp3, opus, aac and pcm are streamed as they are made"),
+                            "content": {
+                                **_audio("")["content"],
+                                "text/event-stream": {
+                                    "schema": {"type": "string"},
+                                    "example": 'data: {"type":"speech.audio.delta","audio":"<base64>"}',
+                                },
+                            },
+                        },
                         **_errors("OpenAIError", *tts_errors),
                     },
                 }

@@ -22,7 +22,6 @@ from flask import Response, request
 
 from app.api.connection import disconnect_check
 from app.api.context import get_service
-from app.audio.encode import FORMATS
 from app.synthesis import AudioStream, Clip, Job, SynthesisRequest
 
 
@@ -32,17 +31,14 @@ class AudioResponse(Response):
 
     def __init__(self, job: Job, result: Clip | AudioStream, *, events: bool = False) -> None:
         if isinstance(result, Clip):
-            super().__init__(result.body, content_type=FORMATS[job.format].content_type(job.sample_rate))
+            super().__init__(result.body, content_type=job.media_type)
         elif events:
             super().__init__(speech_events(result, len(job.request.text)), content_type="text/event-stream")
         else:
-            super().__init__(result, content_type=FORMATS[job.format].content_type(job.sample_rate))
+            super().__init__(result, content_type=job.media_type)
         self.job = job
         self.result = result
-        extension = FORMATS[job.format].extension
-        self.headers["Content-Disposition"] = (
-            f'inline; filename="huayin-{job.request.emotion}-{job.cache_key[:10]}.{extension}"'
-        )
+        self.headers["Content-Disposition"] = f'inline; filename="{job.filename}"'
         self.headers["X-Sample-Rate"] = str(job.sample_rate)
         self.headers["Cache-Control"] = "no-store"
         if isinstance(result, Clip):

@@ -49,7 +49,7 @@ MIN_INTENSITY, MAX_INTENSITY = 0.01, 2.0
 INSTALL_HINT = "install the extra with `make sambert` (pip install -r requirements-sambert.txt)"
 FRONTEND_HINT = (
     ". ModelScope's Sambert front-end (kantts, ttsfrd) comes from ModelScope's own package index and runs"
-    " only on Python <= 3.10; see the README's Sambert section"
+    " only on Python <= 3.10; see docs/engines.md (Sambert)"
 )
 
 Pipeline = Callable[..., Mapping[str, Any]]

@@ -50,6 +50,15 @@ class Job:
     cache_key: str
     native_emotions: bool  # the engine speaks emotions itself
 
+    @property
+    def media_type(self) -> str:
+        return FORMATS[self.format].content_type(self.sample_rate)
+
+    @property
+    def filename(self) -> str:
+        """A name for the file: the emotion and a digest of what was asked, e.g. huayin-happy-3f2a….mp3."""
+        return f"huayin-{self.request.emotion}-{self.cache_key[:10]}.{FORMATS[self.format].extension}"
+
     def style(self, span: ssml.Span) -> Style:
         """The delivery of ``span``: the request's controls, then the span's own SSML changes."""
         request = self.request
