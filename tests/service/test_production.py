@@ -142,7 +142,7 @@ def test_every_format_decodes_to_the_expected_duration(live_server, fmt, rate):
 @pytest.mark.parametrize(
     ("body", "param"),
     [
-        ({"format": "aac"}, "format"),
+        ({"format": "m4a"}, "format"),
         ({"sample_rate": 11025}, "sample_rate"),
         ({"format": "ogg", "sample_rate": 44100}, "sample_rate"),
         ({"stream": "yes"}, "stream"),
