@@ -66,7 +66,7 @@ class Unit:
     ``source`` says where the reading came from: "lexicon" (phrase dictionary),
     "model" (a polyphone decided by the disambiguator; ``candidates`` lists the
     readings it could have had), "user" (a user lexicon entry), "ssml" (a
-    ``<phoneme>``), "letters" (spelled Latin letters).
+    ``<phoneme>``), "letters" (spelled Latin letters), "erhua" (a fused 儿).
     """
 
     start: int
@@ -74,6 +74,7 @@ class Unit:
     syllables: tuple[str, ...]
     source: str = "lexicon"
     candidates: tuple[str, ...] = ()
+    dictionary: str = ""  # the reading before tone sandhi (one character's units only)
 
 
 @dataclass(frozen=True)
@@ -148,9 +149,10 @@ def _surface(words: list[_Word]) -> list[Unit]:
         for k, (ch, syl) in enumerate(zip(w.text, surface, strict=True)):
             prev = units[-1] if units else None
             if ch == "儿" and prev and prev.end == w.start + k and _is_erhua_host(words, w, k):
-                units.append(Unit(w.start + k, w.start + k + 1, (ERHUA,), w.sources[k]))
+                units.append(Unit(w.start + k, w.start + k + 1, (ERHUA,), "erhua"))
             elif syl:
-                units.append(Unit(w.start + k, w.start + k + 1, (syl,), w.sources[k], w.candidates[k]))
+                unit = Unit(w.start + k, w.start + k + 1, (syl,), w.sources[k], w.candidates[k], w.syllables[k])
+                units.append(unit)
     return units
 
 

@@ -41,6 +41,8 @@ from app.text.units import (
 from app.text.user_lexicon import UserLexicon
 
 _NUM = r"\d+(?:,\d{3})*(?:\.\d+)?"
+# After these a number labels something (1号, 1楼, 1路): 1 is yi1 whatever follows.
+_ORDINAL_AFTER = (*"号楼路班室栋幢期届季集章节页版", "年级", "号线")
 _SCORE_WORDS = re.compile(r"(比分|比赛|战胜|击败|打败|赢|输|负于|胜|以|战平|大比分|总比分)\s*$")
 _SCORE_AFTER = re.compile(r"\s*(获胜|取胜|战胜|击败|打败|赢|输|胜|负|落败|告负|领先|落后|战平|逆转|拿下)")
 
@@ -59,7 +61,7 @@ def _date(m: re.Match[str]) -> str:
     year, month, day = m.group("y"), m.group("m"), m.group("d")
     if not (1 <= int(month) <= 12 and 1 <= int(day) <= 31):
         return m.group(0)  # not a date: left to the generic rules
-    return f"{read_digits(year)}年{read_cardinal(month)}月{read_cardinal(day)}日"
+    return f"{read_digits(year)}年{_one(read_cardinal(month))}月{_one(read_cardinal(day))}日"
 
 
 def _year(m: re.Match[str]) -> str:
@@ -73,7 +75,7 @@ def _clock(m: re.Match[str]) -> str:
     if int(hour) > 24 or int(minute) > 59 or (second and int(second) > 59) or _is_score(m):
         parts = [hour, minute] + ([second] if second else [])
         return "比".join(read_cardinal(p) for p in parts)  # a score or ratio: 3:15 → 三比十五
-    text = read_cardinal_liang(hour) + "点"
+    text = _one(read_cardinal_liang(hour)) + "点"
     if int(minute) or second:
         text += ("零" if minute.startswith("0") and int(minute) else "") + read_cardinal(minute) + "分"
     if second:
@@ -196,6 +198,8 @@ def _number(m: re.Match[str]) -> str:
     before = m.string[m.start() - 1 : m.start()] if m.start() else ""
     if before != "第" and (takes_liang(following) or following.startswith(BIG_UNITS)):
         return read_cardinal_liang(plain)
+    if following.startswith(_ORDINAL_AFTER):
+        return _one(read_cardinal(plain))  # 1号 1楼: a label, yi1 (the 一 of 一个 would change tone)
     return read_cardinal(plain)
 
 
@@ -213,8 +217,8 @@ RULES: list[Rule] = [
     ),
     Rule(re.compile(r"(?<![\d.])(?P<y>\d{4})(?=年|届|级|款|赛季|财年|年度)"), _year),
     Rule(re.compile(r"(?<![\d.])(?P<y>\d0)(?=年代)"), _year),
-    Rule(re.compile(r"(?<!\d)(?P<m>1[0-2]|0?[1-9])(?=月)"), lambda m: read_cardinal(m.group("m"))),
-    Rule(re.compile(r"(?<=月)(?P<d>3[01]|[12]\d|0?[1-9])(?=[日号])"), lambda m: read_cardinal(m.group("d"))),
+    Rule(re.compile(r"(?<!\d)(?P<m>1[0-2]|0?[1-9])(?=月)"), lambda m: _one(read_cardinal(m.group("m")))),
+    Rule(re.compile(r"(?<=月)(?P<d>3[01]|[12]\d|0?[1-9])(?=[日号])"), lambda m: _one(read_cardinal(m.group("d")))),
     Rule(re.compile(rf"(?<!\d)(?P<a>{_TIME})\s*[-~到至]\s*(?P<b>{_TIME})(?!\d)"), _time_range),
     Rule(_CLOCK, _clock),
     Rule(
