@@ -52,6 +52,27 @@ logconfig_dict = LOGGING_CONFIG
 accesslog = None  # the app writes one JSON access line per request itself
 
 
+def on_starting(server) -> None:
+    """Read the pronunciation lexicon once, in the master: a bad entry stops the start, naming its line."""
+    if _settings.lexicon:
+        from app.synthesis.lexicons import load_deployment_lexicon
+        from app.text.user_lexicon import LexiconError
+
+        try:
+            load_deployment_lexicon(_settings.lexicon)
+        except LexiconError as exc:
+            raise SystemExit(f"TTS_LEXICON: {exc}") from None
+
+
+def on_reload(server) -> None:
+    """SIGHUP: read the lexicon again before the new workers start (they inherit it); a file that no
+    longer loads is reported and the previous lexicon stays."""
+    if _settings.lexicon:
+        from app.synthesis.lexicons import reload_deployment_lexicon
+
+        reload_deployment_lexicon(_settings.lexicon)
+
+
 def post_fork(server, worker) -> None:
     from app.memory import tune_allocator
 

@@ -39,6 +39,8 @@ PITCH = Range(-12.0, 12.0)  # semitones
 VOLUME = Range(0.0, 2.0)  # loudness multiplier
 INTENSITY = Range(0.0, 2.0)  # strength of an emotion preset
 MAX_NAME_CHARS = 100  # voice and model identifiers
+MAX_LEXICON_ENTRIES = 100  # a request's own lexicon
+MAX_READING_CHARS = 200  # one reading (pinyin or alias) in a lexicon
 
 EMOTION_IDS = ("neutral", "happy", "sad", "angry", "fear", "surprise", "disgust")
 FORMAT_NAMES = ("wav", "mp3", "ogg", "flac", "pcm", "aac")
@@ -74,6 +76,11 @@ class TTSParams(BaseModel):
     format: AudioFormatName = Field("wav", description="wav, mp3, ogg (Opus), flac, pcm (s16le) or aac (ADTS)")
     sample_rate: int | None = Field(None, description="output sample rate; the engine's own when omitted")
     stream: bool = Field(False, description="send audio sentence by sentence as it is produced")
+    lexicon: dict[str, Annotated[str, Field(max_length=MAX_READING_CHARS)]] | None = Field(
+        None,
+        max_length=MAX_LEXICON_ENTRIES,
+        description='this request\'s own readings: {"银行行长": "yin2 hang2 hang2 zhang3", "HuaYin": "华音"}',
+    )
 
     @field_validator("sample_rate")
     @classmethod

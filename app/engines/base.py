@@ -17,6 +17,7 @@ import numpy as np
 from app.audio.prosody import Prosody
 from app.config import Settings
 from app.text.ssml import Reading
+from app.text.user_lexicon import UserLexicon
 
 
 class EngineUnavailable(RuntimeError):
@@ -54,14 +55,15 @@ class EngineInfo:
 
 @dataclass(frozen=True)
 class Style:
-    """How to speak: the voice, the emotion, the prosody to realise, and
-    pronunciation overrides (SSML ``<phoneme>``) keyed by their placeholder characters."""
+    """How to speak: the voice, the emotion, the prosody to realise, pronunciation overrides
+    (SSML ``<phoneme>``) keyed by their placeholder characters, and the users' lexicon."""
 
     voice: str
     emotion: str = "neutral"
     intensity: float = 1.0
     prosody: Prosody = field(default_factory=Prosody)
     readings: Mapping[str, Reading] = field(default_factory=dict)
+    lexicon: UserLexicon | None = None
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from app.engines.base import Engine, EngineInfo, EngineUnavailable, Rendered, St
 from app.engines.tflite_graph import remove_random_dropout, split_subband_synthesis
 from app.text.g2p import to_phrases
 from app.text.ssml import Reading
+from app.text.user_lexicon import UserLexicon
 from app.threads import native_lock
 
 log = logging.getLogger(__name__)
@@ -83,12 +84,14 @@ class EmbeddedEngine(Engine):
         # A LiteRT interpreter is not thread-safe: one call at a time per engine.
         self._lock = native_lock()
 
-    def phone_ids(self, text: str, readings: Mapping[str, Reading] | None = None) -> list[int]:
-        return self._phones.ids(self._phones.symbols(to_phrases(text, readings)))
+    def phone_ids(
+        self, text: str, readings: Mapping[str, Reading] | None = None, lexicon: UserLexicon | None = None
+    ) -> list[int]:
+        return self._phones.ids(self._phones.symbols(to_phrases(text, readings, lexicon)))
 
     def synthesize(self, text: str, style: Style) -> Rendered:
         prosody = style.prosody
-        ids = self.phone_ids(text, style.readings)
+        ids = self.phone_ids(text, style.readings, style.lexicon)
         tempo = float(np.clip(prosody.tempo, *NATIVE_TEMPO))
         pitch_range = float(np.clip(prosody.pitch_range, *NATIVE_PITCH_RANGE))
         residual = replace(prosody, tempo=prosody.tempo / tempo, pitch_range=prosody.pitch_range / pitch_range)

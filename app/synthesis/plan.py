@@ -16,6 +16,7 @@ from app.engines import Style
 from app.text.normalize import normalize
 from app.text.split import speakable_length, split_sentences
 from app.text.ssml import Break, Span
+from app.text.user_lexicon import UserLexicon
 
 # Sentences are capped in characters so the model's memory stays bounded; slow
 # speech makes more frames per character, so the cap shrinks with the tempo.
@@ -38,6 +39,7 @@ def plan_pieces(
     style_of: Callable[[Span], Style],
     max_sentence_chars: int,
     lead_chars: int | None = None,
+    lexicon: UserLexicon | None = None,
 ) -> list[Piece]:
     """Engine calls for ``items``; with ``lead_chars`` the first one is kept that short."""
     pieces: list[Piece] = []
@@ -56,7 +58,7 @@ def plan_pieces(
         tempo = style.prosody.tempo
         max_chars = max(MIN_SENTENCE_CHARS, round(max_sentence_chars * min(1.0, tempo)))
         lead = lead_chars if not pieces else None
-        text = normalize(item.text)
+        text = normalize(item.text, lexicon)
         sentences = split_sentences(text, max_chars, first_max_chars=lead)
         for sentence in sentences:
             pieces.append(Piece(sentence.text, style, sentence.pause_after / tempo, trim_start=after_break))
