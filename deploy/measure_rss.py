@@ -6,6 +6,7 @@ Starts gunicorn from this checkout (``gunicorn -c gunicorn.conf.py``, 2 workers 
 /proc/PID/status: once after warm-up and once after a worst-case mix of requests sent at
 the service's full concurrency (2 workers × TTS_CONCURRENCY 2), i.e. the longest text
 (TTS_MAX_TEXT_CHARS), long sentences at the splitter's cap, every format, streaming.
+With ``--longest-only --workers 1``: the cost of one longest text per format, one at a time.
 
 Run: ``nice -n 10 .venv/bin/python deploy/measure_rss.py``. It prints one JSON document.
 """
@@ -84,18 +85,41 @@ def wait_ready(server: Gunicorn, attempts: int = 5) -> None:
                 raise
 
 
+def longest_text_peaks(url: str, master: int) -> list[dict]:
+    """One request at a time of the longest text, one per format, and the worker's peak after each.
+
+    VmHWM only grows, so formats go from the smallest expected output to the largest."""
+    longest = "".join(SENTENCES * 200)[:5000]
+    peaks = []
+    for fmt in ("mp3", "wav"):
+        response = requests.post(url + "/tts", json={"text": longest, "format": fmt}, timeout=900)
+        peaks.append(
+            {"format": fmt, "status": response.status_code, "bytes": len(response.content), "after": snapshot(master)}
+        )
+    return peaks
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=10)
     # On a busy machine the longest text can pass the default 120 s deadline; its memory is what counts here.
     parser.add_argument("--request-timeout", type=int, default=600)
+    parser.add_argument("--longest-only", action="store_true", help="only the longest text, one request at a time")
     args = parser.parse_args()
     server = Gunicorn(workers=args.workers, request_timeout=args.request_timeout, timeout=args.request_timeout + 30)
     try:
         wait_ready(server)
         time.sleep(1.0)
         after_warmup = snapshot(server.process.pid)
+        if args.longest_only:
+            report = {
+                "workers": args.workers,
+                "after_warmup": after_warmup,
+                "longest_text": longest_text_peaks(server.url, server.process.pid),
+            }
+            print(json.dumps(report, indent=2))
+            return
         started = time.monotonic()
         statuses = workload(server.url, args.rounds)
         elapsed = time.monotonic() - started
