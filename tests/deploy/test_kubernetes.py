@@ -2,7 +2,10 @@
 behaviour the manifests promise (probes, draining, non-root, shared jobs volume, scaling).
 
 The schemas are the ones bundled in the PyPI package kubernetes-validate (no network). No
-cluster runs here, so what a cluster would check beyond the schema is asserted below.
+cluster runs here, so what a cluster would check beyond the schema is asserted below. The
+Sambert overlay is rendered with the two kustomize features it uses (the images transformer and
+RFC 6902 JSON patches, applied with the jsonpatch package); `kubectl kustomize` renders the same
+objects (checked by hand; it also adds the common `app.kubernetes.io/part-of` label).
 """
 
 from __future__ import annotations
@@ -10,25 +13,60 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import jsonpatch
 import kubernetes_validate
 import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-KUBE = ROOT / "deploy" / "kubernetes"
+KUBE = ROOT / "deploy" / "kubernetes" / "base"
+SAMBERT = ROOT / "deploy" / "kubernetes" / "overlays" / "sambert"
 # The oldest Kubernetes release the manifests are written for, and the newest the package knows.
 VERSIONS = ("1.29.0", kubernetes_validate.latest_version() + ".0")
 
 
-def load_documents() -> list[tuple[str, dict]]:
-    kustomization = yaml.safe_load((KUBE / "kustomization.yaml").read_text())
+def load_documents(directory: Path) -> list[tuple[str, dict]]:
+    """The manifests a kustomization lists, with its `images` entries applied."""
+    kustomization = yaml.safe_load((directory / "kustomization.yaml").read_text())
     docs = []
     for name in kustomization["resources"]:
-        docs += [(name, doc) for doc in yaml.safe_load_all((KUBE / name).read_text()) if doc]
+        docs += [(name, doc) for doc in yaml.safe_load_all((directory / name).read_text()) if doc]
+    for _, doc in docs:
+        set_images(doc, kustomization.get("images", []))
     return docs
 
 
-DOCUMENTS = load_documents()
+def set_images(doc: dict, images: list[dict]) -> None:
+    pod = doc.get("spec", {}).get("template", {}).get("spec", {})
+    for one in pod.get("containers", []) + pod.get("initContainers", []):
+        for image in images:
+            if one["image"].split(":")[0] == image["name"]:
+                one["image"] = f"{image['newName']}:{image['newTag']}"
+
+
+def render_sambert_overlay() -> list[tuple[str, dict]]:
+    overlay = yaml.safe_load((SAMBERT / "kustomization.yaml").read_text())
+    assert overlay["resources"][0] == "../../base"
+    docs = load_documents(KUBE)
+    docs += [
+        (name, doc) for name in overlay["resources"][1:] for doc in yaml.safe_load_all((SAMBERT / name).read_text())
+    ]
+    for patch in overlay["patches"]:
+        operations = yaml.safe_load((SAMBERT / patch["path"]).read_text())
+        targets = [
+            d
+            for _, d in docs
+            if (d["kind"], d["metadata"]["name"]) == (patch["target"]["kind"], patch["target"]["name"])
+        ]
+        assert len(targets) == 1, patch
+        jsonpatch.apply_patch(targets[0], operations, in_place=True)
+    for _, doc in docs:
+        set_images(doc, overlay["images"])
+    return docs
+
+
+DOCUMENTS = load_documents(KUBE)
+SAMBERT_DOCUMENTS = render_sambert_overlay()
 
 
 def find(kind: str, name: str) -> dict:
@@ -57,11 +95,41 @@ def test_every_manifest_is_valid_against_the_kubernetes_schemas(source, document
     kubernetes_validate.validate(document, version, strict=True)  # strict: unknown fields are errors
 
 
+@pytest.mark.parametrize("version", VERSIONS)
+def test_the_rendered_sambert_overlay_is_valid_against_the_kubernetes_schemas(version):
+    for _, document in SAMBERT_DOCUMENTS:
+        kubernetes_validate.validate(document, version, strict=True)
+
+
 def test_kustomization_lists_every_manifest_in_the_directory():
+    top = yaml.safe_load((KUBE.parent / "kustomization.yaml").read_text())
+    assert top["resources"] == ["base"]
     kustomization = yaml.safe_load((KUBE / "kustomization.yaml").read_text())
     on_disk = sorted(p.name for p in KUBE.glob("*.yaml") if p.name != "kustomization.yaml")
     assert sorted(kustomization["resources"]) == on_disk
     assert [i["name"] for i in kustomization["images"]] == ["huayin"]
+    assert {container(name)["image"] for name in ("huayin", "huayin-worker")} == {"registry.example.com/huayin:latest"}
+
+
+def test_sambert_pods_load_a_writable_copy_of_the_model_with_the_sambert_image():
+    model_dir = re.search(r"TTS_SAMBERT_MODEL_DIR=(\S+)", (ROOT / "Dockerfile.sambert").read_text()).group(1)
+    claim = [d for _, d in SAMBERT_DOCUMENTS if d["metadata"]["name"] == "huayin-sambert-model"]
+    assert [d["kind"] for d in claim] == ["PersistentVolumeClaim"]
+    for name in ("huayin", "huayin-worker"):
+        (deployment,) = [d for _, d in SAMBERT_DOCUMENTS if d["kind"] == "Deployment" and d["metadata"]["name"] == name]
+        pod = deployment["spec"]["template"]["spec"]
+        volumes = {v["name"]: v for v in pod["volumes"]}
+        (main,) = pod["containers"]
+        (copy,) = pod["initContainers"]
+        assert main["image"] == copy["image"] == "registry.example.com/huayin-sambert:latest"
+        mounted = {m["mountPath"]: m for m in main["volumeMounts"]}[model_dir]
+        # ModelScope unzips resource.zip into the model directory: it must be writable.
+        assert "emptyDir" in volumes[mounted["name"]] and not mounted.get("readOnly")
+        copy_mounts = {m["name"]: m for m in copy["volumeMounts"]}
+        assert copy_mounts[mounted["name"]]["mountPath"] == model_dir
+        source = next(m for m in copy["volumeMounts"] if m.get("readOnly"))
+        assert volumes[source["name"]]["persistentVolumeClaim"]["claimName"] == "huayin-sambert-model"
+        assert copy["command"][-2:] == [source["mountPath"] + "/.", model_dir + "/"]
 
 
 def test_web_pods_are_live_on_healthz_and_ready_and_started_on_readyz():
