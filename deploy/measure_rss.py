@@ -6,7 +6,7 @@ Starts gunicorn from this checkout (``gunicorn -c gunicorn.conf.py``, 2 workers 
 /proc/PID/status: once after warm-up and once after a worst-case mix of requests sent at
 the service's full concurrency (2 workers × TTS_CONCURRENCY 2), i.e. the longest text
 (TTS_MAX_TEXT_CHARS), long sentences at the splitter's cap, every format, streaming.
-With ``--longest-only --workers 1``: the cost of one longest text per format, one at a time.
+With ``--longest-only --workers 1``: the cost of the longest text, alone per format, then two at once.
 
 Run: ``nice -n 10 .venv/bin/python deploy/measure_rss.py``. It prints one JSON document.
 """
@@ -86,16 +86,24 @@ def wait_ready(server: Gunicorn, attempts: int = 5) -> None:
 
 
 def longest_text_peaks(url: str, master: int) -> list[dict]:
-    """One request at a time of the longest text, one per format, and the worker's peak after each.
+    """The longest text, one request at a time per format, then TTS_CONCURRENCY (2) at once,
+    with the worker's peak after each step. Every request has a different text, so none is
+    answered from the audio cache.
 
-    VmHWM only grows, so formats go from the smallest expected output to the largest."""
-    longest = "".join(SENTENCES * 200)[:5000]
+    VmHWM only grows, so the steps go from the smallest expected peak to the largest."""
+    texts = iter(range(100))
+
+    def send(fmt: str) -> tuple[int, int]:
+        shift = next(texts)
+        text = f"第{shift}篇。" + "".join(SENTENCES[shift % 4 :] + SENTENCES[: shift % 4]) * 200
+        response = requests.post(url + "/tts", json={"text": text[:5000], "format": fmt}, timeout=900)
+        return response.status_code, len(response.content)
+
     peaks = []
-    for fmt in ("mp3", "wav"):
-        response = requests.post(url + "/tts", json={"text": longest, "format": fmt}, timeout=900)
-        peaks.append(
-            {"format": fmt, "status": response.status_code, "bytes": len(response.content), "after": snapshot(master)}
-        )
+    for step in (["mp3"], ["wav"], ["mp3", "mp3"]):
+        with ThreadPoolExecutor(len(step)) as pool:
+            results = list(pool.map(send, step))
+        peaks.append({"requests_at_once": step, "results": results, "after": snapshot(master)})
     return peaks
 
 
