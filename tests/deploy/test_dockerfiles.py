@@ -119,6 +119,32 @@ def test_sambert_python_3_10_pins_only_replace_existing_pins():
         assert shared[name] != version, f"{name}=={version} is the shared pin already"
 
 
+def test_sambert_image_installs_each_package_once_with_the_python_3_10_pins(tmp_path):
+    """The build's shell step that merges the requirement files, run here with sh on the real files."""
+    (merge,) = [run for run in values(stages("Dockerfile.sambert")[0], "RUN") if "combined.txt" in run]
+    steps = [step.strip() for step in merge.split("&&")]
+    until = next(i for i, step in enumerate(steps) if step.startswith("cat requirements-py310.txt"))
+    for name in ("requirements.txt", "requirements-sambert.txt"):
+        (tmp_path / name).write_bytes((ROOT / name).read_bytes())
+    (tmp_path / "requirements-py310.txt").write_bytes((ROOT / "deploy/sambert/requirements-py310.txt").read_bytes())
+    subprocess.run(["sh", "-c", " && ".join(steps[: until + 1])], cwd=tmp_path, check=True, timeout=10)
+    lines = [line for line in (tmp_path / "combined.txt").read_text().splitlines() if line and line[0] != "#"]
+    names = [re.split(r"[\[=]", line)[0].lower() for line in lines]
+    assert len(names) == len(set(names)), "a package is pinned twice"
+    assert "torch" not in names  # installed first, from PyTorch's CPU index
+    overrides = (tmp_path / "requirements-py310.txt").read_text().splitlines()
+    overrides = [line for line in overrides if line and line[0] != "#"]
+    assert set(overrides) <= set(lines)
+    shared = [
+        line
+        for name in ("requirements.txt", "requirements-sambert.txt")
+        for line in (ROOT / name).read_text().splitlines()
+        if "==" in line and line[0] != "#"
+    ]
+    overridden = {re.split(r"[\[=]", line)[0].lower() for line in overrides} | {"torch"}
+    assert {line for line in shared if re.split(r"[\[=]", line)[0].lower() not in overridden} <= set(lines)
+
+
 def ignored(path: str, patterns: list[str]) -> bool:
     """Whether .dockerignore keeps ``path`` out of the context (a directory excludes what is under it)."""
     parts = path.split("/")
