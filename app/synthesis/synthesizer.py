@@ -216,7 +216,7 @@ class Synthesizer:
     # -- internals ---------------------------------------------------------------------------
     def _warm_up(self) -> None:
         text = ("今天天气很好我们一起去公园散步吧" * 10)[: self.settings.max_sentence_chars] + "。"
-        deadline = Deadline(self.settings.request_timeout)
+        deadline = Deadline(None)  # however busy the machine, the warm-up is finished, not abandoned
         try:
             for emotion in ("neutral", "happy"):  # the plain path and the WORLD effects path
                 job = self.prepare(SynthesisRequest(text, emotion=emotion), max_chars=None)
