@@ -236,13 +236,26 @@ def main() -> None:
         return
 
     before_rss = rss_mb()
+    from app.text.lexicon import lexicon
+
+    lexicon()  # what main already loaded: pypinyin and its phrases
+    lexicon_rss = rss_mb()
     from app.text.disambiguate import warm_up
 
     started = time.perf_counter()
-    warm_up()
+    warm_up()  # the polyphone model and the phrase votes
     load_s = time.perf_counter() - started
+    import gc
+
+    from app.memory import release_free_memory
+
+    gc.collect()
+    release_free_memory()  # as the service's warm-up does: give the parsing's garbage back
     results = judge(cases)
-    print(f"front-end loaded in {load_s:.1f} s; RSS +{rss_mb() - before_rss:.0f} MB for the whole front-end")
+    print(
+        f"RSS: phrase lexicon +{lexicon_rss - before_rss:.0f} MB (as on main); polyphone model and votes "
+        f"+{rss_mb() - lexicon_rss:.0f} MB more, loaded in {load_s:.1f} s; load average {os.getloadavg()[0]:.1f}"
+    )
 
     ours = per_category(cases, results)
     columns = ["category", "ours"]
