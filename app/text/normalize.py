@@ -172,7 +172,7 @@ def _range(m: re.Match[str]) -> str:
     a, b, unit = m.group("a"), m.group("b"), m.group("u") or m.group("u1")
     if (
         "." not in a + b
-        and "-" not in a
+        and "-" not in a + b
         and not unit
         and (int(a.replace(",", "")) > int(b.replace(",", "")) or _is_score(m))
     ):
@@ -256,14 +256,14 @@ RULES: list[Rule] = [
     Rule(re.compile(r"(?<![\d.])(?P<v>\d+\.\d+)(?=\s*版)"), _version),
     Rule(
         re.compile(
-            rf"(?<![\d.A-Za-z])(?P<a>-?{_NUM})\s*(?P<u1>{_U})?\s*(?P<sep>[-~到至])\s*(?P<b>-?{_NUM})\s*(?P<u>{_U})?(?![\d.])"
+            rf"(?<![\d.A-Za-z])(?P<a>-?{_NUM})\s*(?P<u1>{_U})?\s*(?P<sep>-{{1,2}}|[~到至])\s*(?P<b>-?{_NUM})\s*(?P<u>{_U})?(?![\d.])"
         ),
         _range,
     ),
     Rule(re.compile(rf"(?<![A-Za-z\d.])(?P<n>-?{_NUM})\s*(?P<u>{_U})"), _with_unit),
     Rule(re.compile(r"(?<=\d)\s*[+×*÷<>≤≥≠≈=]\s*(?=[\d-])"), lambda m: MATH_SIGNS[m.group(0).strip()]),
     Rule(re.compile(rf"(?<![A-Za-z0-9.])-(?P<n>{_NUM})"), lambda m: _one(read_decimal("-" + m["n"]))),
-    Rule(re.compile(rf"(?<=第)(?P<n>{_NUM})"), lambda m: read_cardinal(m["n"].replace(",", ""))),
+    Rule(re.compile(rf"(?<=第)(?P<n>{_NUM})"), lambda m: _number_word(m["n"])),
     Rule(re.compile(_NUM), _number),
     Rule(re.compile("|".join(re.escape(s) for s in SYMBOLS)), lambda m: SYMBOLS[m.group(0)]),
     Rule(re.compile(r"[ \t]{2,}|\t"), lambda m: " "),
