@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from app.text.disambiguate import choose
 from app.text.lexicon import lexicon as phrase_lexicon
+from app.text.neutral_tone import NEUTRAL_TONE_WORDS
 from app.text.sandhi import apply_sandhi
 from app.text.ssml import PLACEHOLDER_CLASS, Reading
 from app.text.user_lexicon import UserLexicon
@@ -97,6 +98,7 @@ class _Word:
     sources: list[str]
     candidates: list[tuple[str, ...]]
     fixed: bool = False  # SSML readings and spelled letters take part in no tone sandhi
+    neutral: set[int] = field(default_factory=set)  # characters read in the neutral tone
 
 
 def _han_words(text: str, start: int, lexicon: UserLexicon | None) -> list[_Word]:
@@ -130,15 +132,28 @@ def _resolve_polyphones(text: str, words: list[_Word]) -> None:
         for k in range(len(w.text) if not w.fixed else 0):
             choice = choices.get(w.start + k)
             if choice is not None:
+                lexical = w.syllables[k]
+                # The phrase dictionary knows a word's neutral tone (大夫 dai4 fu5, 头发 tou2 fa5),
+                # which the model's citation readings do not have. Like sandhi it is a surface
+                # change: kept aside here, applied in _surface.
+                if len(w.text) > 1 and lexical[-1:] == "5" and lexical[:-1] == choice.reading[:-1]:
+                    w.neutral.add(k)
                 w.syllables[k] = choice.reading
                 w.sources[k] = "model"
                 w.candidates[k] = choice.candidates
 
 
+def _spoken(word: _Word) -> list[str]:
+    """Citation readings → spoken ones: the neutral tone of 弟弟, 头发 (user entries stay as given)."""
+    if word.sources[0] != "user" and word.text in NEUTRAL_TONE_WORDS:
+        return list(NEUTRAL_TONE_WORDS[word.text])
+    return [syl[:-1] + "5" if k in word.neutral else syl for k, syl in enumerate(word.syllables)]
+
+
 def _surface(words: list[_Word]) -> list[Unit]:
     """Tone sandhi over one prosodic phrase, rhotic 儿 fused, unreadable characters dropped."""
     # A fixed word is one placeholder per syllable for the sandhi rules: they leave "·" alone.
-    sandhi_in = [("·" * len(w.syllables), w.syllables) if w.fixed else (w.text, w.syllables) for w in words]
+    sandhi_in = [("·" * len(w.syllables), w.syllables) if w.fixed else (w.text, _spoken(w)) for w in words]
     surfaces = apply_sandhi(sandhi_in)
     units: list[Unit] = []
     for w, surface in zip(words, surfaces, strict=True):
@@ -189,7 +204,8 @@ def _words(text: str, readings: Mapping[str, Reading] | None, lexicon: UserLexic
 def dictionary_readings(text: str, lexicon: UserLexicon | None = None) -> dict[int, str]:
     """Index in ``text`` → toned syllable of each Chinese character before tone sandhi.
 
-    These are dictionary readings (行 hang2, 了 le5), what polyphone test sets label.
+    These are citation readings (行 hang2, 了 le5, 弟弟 di4 di4), what polyphone test sets
+    label; the neutral tone of words like 弟弟 (di4 di5) and sandhi come after them.
     """
     out: dict[int, str] = {}
     for item in _words(text, None, lexicon):

@@ -128,6 +128,8 @@ def _currency(m: re.Match[str]) -> str:
 
 def _percent_word(number: str, sign: str) -> str:
     prefix = "千分之" if sign == "‰" else "百分之"
+    if number == "100" and sign == "%":
+        return "百分之百"
     if number.startswith("-"):
         return "负" + prefix + read_decimal(number[1:])
     return prefix + read_decimal(number)
@@ -170,7 +172,7 @@ def _range(m: re.Match[str]) -> str:
     a, b, unit = m.group("a"), m.group("b"), m.group("u") or m.group("u1")
     if (
         "." not in a + b
-        and "-" not in a
+        and "-" not in a + b
         and not unit
         and (int(a.replace(",", "")) > int(b.replace(",", "")) or _is_score(m))
     ):
@@ -180,7 +182,8 @@ def _range(m: re.Match[str]) -> str:
     second = _signed(b, unit or "") if unit else _amount(b, following)
     if not unit and takes_liang(following):
         first = _amount(a, following)
-    return first + _unit_word(m.group("u1")) + "到" + second + _unit_word(m.group("u"))
+    joint = "至" if m.group("sep") == "至" else "到"  # 3至5年 keeps the writer's word
+    return first + _unit_word(m.group("u1")) + joint + second + _unit_word(m.group("u"))
 
 
 def _with_unit(m: re.Match[str]) -> str:
@@ -198,6 +201,8 @@ def _number(m: re.Match[str]) -> str:
     before = m.string[m.start() - 1 : m.start()] if m.start() else ""
     if before != "第" and (takes_liang(following) or following.startswith(BIG_UNITS)):
         return read_cardinal_liang(plain)
+    if len(plain) >= 4 and before != "第":
+        return read_cardinal_liang(plain)  # 2000 两千, 20000 两万, as people say a bare amount
     if following.startswith(_ORDINAL_AFTER):
         return _one(read_cardinal(plain))  # 1号 1楼: a label, yi1 (the 一 of 一个 would change tone)
     return read_cardinal(plain)
@@ -217,6 +222,10 @@ RULES: list[Rule] = [
     ),
     Rule(re.compile(r"(?<![\d.])(?P<y>\d{4})(?=年|届|级|款|赛季|财年|年度)"), _year),
     Rule(re.compile(r"(?<![\d.])(?P<y>\d0)(?=年代)"), _year),
+    Rule(
+        re.compile(r"(?<![\d.])(?P<a>1[0-2]|0?[1-9])\s*(?P<sep>[-~到至])\s*(?P<b>1[0-2]|0?[1-9])(?=月)"),
+        lambda m: _one(read_cardinal(m["a"])) + ("至" if m["sep"] == "至" else "到") + _one(read_cardinal(m["b"])),
+    ),
     Rule(re.compile(r"(?<!\d)(?P<m>1[0-2]|0?[1-9])(?=月)"), lambda m: _one(read_cardinal(m.group("m")))),
     Rule(re.compile(r"(?<=月)(?P<d>3[01]|[12]\d|0?[1-9])(?=[日号])"), lambda m: _one(read_cardinal(m.group("d")))),
     Rule(re.compile(rf"(?<!\d)(?P<a>{_TIME})\s*[-~到至]\s*(?P<b>{_TIME})(?!\d)"), _time_range),
@@ -227,6 +236,10 @@ RULES: list[Rule] = [
     ),
     Rule(re.compile(rf"(?<![\d.])-?{_NUM}(?:\s*[-+×*÷/]\s*-?{_NUM})+\s*=\s*-?{_NUM}"), _expression),
     Rule(re.compile(rf"(?P<c>RMB|CNY|USD|HKD|EUR)\s*(?P<n>{_NUM})"), _money_code),
+    Rule(
+        re.compile(rf"(?<![\d.])(?P<a>{_NUM})\s*(?P<sep>[-~到至])\s*(?P<b>{_NUM})\s*元"),
+        lambda m: _amount(m["a"], "") + ("至" if m["sep"] == "至" else "到") + read_money_yuan(m["b"]),
+    ),
     Rule(
         re.compile(rf"¥\s*(?P<n>{_NUM})(?P<big>[万亿])?(?:\s*元)?|(?P<n2>{_NUM})\s*元"),
         lambda m: _yuan(m) if m["n"] else read_money_yuan(m["n2"]),
@@ -243,14 +256,14 @@ RULES: list[Rule] = [
     Rule(re.compile(r"(?<![\d.])(?P<v>\d+\.\d+)(?=\s*版)"), _version),
     Rule(
         re.compile(
-            rf"(?<![\d.A-Za-z])(?P<a>-?{_NUM})\s*(?P<u1>{_U})?\s*[-~到至]\s*(?P<b>-?{_NUM})\s*(?P<u>{_U})?(?![\d.])"
+            rf"(?<![\d.A-Za-z])(?P<a>-?{_NUM})\s*(?P<u1>{_U})?\s*(?P<sep>-{{1,2}}|[~到至])\s*(?P<b>-?{_NUM})\s*(?P<u>{_U})?(?![\d.])"
         ),
         _range,
     ),
     Rule(re.compile(rf"(?<![A-Za-z\d.])(?P<n>-?{_NUM})\s*(?P<u>{_U})"), _with_unit),
     Rule(re.compile(r"(?<=\d)\s*[+×*÷<>≤≥≠≈=]\s*(?=[\d-])"), lambda m: MATH_SIGNS[m.group(0).strip()]),
     Rule(re.compile(rf"(?<![A-Za-z0-9.])-(?P<n>{_NUM})"), lambda m: _one(read_decimal("-" + m["n"]))),
-    Rule(re.compile(rf"(?<=第)(?P<n>{_NUM})"), lambda m: read_cardinal(m["n"].replace(",", ""))),
+    Rule(re.compile(rf"(?<=第)(?P<n>{_NUM})"), lambda m: _number_word(m["n"])),
     Rule(re.compile(_NUM), _number),
     Rule(re.compile("|".join(re.escape(s) for s in SYMBOLS)), lambda m: SYMBOLS[m.group(0)]),
     Rule(re.compile(r"[ \t]{2,}|\t"), lambda m: " "),

@@ -68,3 +68,15 @@ def test_user_pinyin_entries_override_the_model_and_still_take_sandhi():
 def test_dictionary_readings_are_before_sandhi():
     assert dictionary_readings("你好") == {0: "ni3", 1: "hao3"}
     assert syllables("你好") == ["ni2", "hao3"]
+
+
+def test_everyday_words_take_their_neutral_tone():
+    assert syllables("大夫") == ["dai4", "fu5"]
+    assert syllables("我弟弟") == ["wo3", "di4", "di5"]
+    # Citation readings (what polyphone test sets label) stay as the dictionary has them.
+    assert dictionary_readings("弟弟") == {0: "di4", 1: "di4"}
+
+
+def test_de_after_a_reduplicated_word_is_the_particle():
+    assert dictionary_readings("慢慢地走")[2] == "de5"
+    assert dictionary_readings("这个地方")[2] == "di4"
