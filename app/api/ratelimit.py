@@ -20,7 +20,7 @@ from flask_limiter import Limiter
 from app.api.auth import bearer_token, key_digest
 from app.config import Network
 
-RATE_LIMITED_BLUEPRINTS = frozenset({"tts", "openai"})
+RATE_LIMITED_BLUEPRINTS = frozenset({"tts", "openai", "jobs"})
 
 
 def _trusted(address: str, networks: Iterable[Network]) -> bool:
