@@ -35,4 +35,4 @@ def init_api(app: Flask, synthesizer: Synthesizer) -> None:
         settings.trusted_networks,
         keys_checked=bool(settings.api_key_list),
     )
-    init_metrics(app)
+    init_metrics(app, jobs.collectors(app))

@@ -14,6 +14,7 @@ import time
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request, send_file, url_for
+from prometheus_client.registry import Collector
 
 from app.api.auth import bearer_token, key_digest
 from app.api.context import get_service
@@ -23,6 +24,7 @@ from app.config import Settings
 from app.jobs.errors import JobNotFound, JobsUnavailable
 from app.jobs.service import JobService
 from app.jobs.state import JobRecord, valid_job_id
+from app.metrics import JobsCollector
 from app.schemas import JobParams
 from app.synthesis import SynthesisRequest
 
@@ -39,6 +41,20 @@ def init_jobs(app: Flask, settings: Settings) -> None:
     from app.jobs.worker import make_celery, sender
 
     app.extensions[_KEY] = JobService(settings, sender(make_celery(settings)))
+
+
+@bp.app_context_processor
+def jobs_ui() -> dict[str, Any]:
+    """What the WebUI page needs to offer its long-text mode (static/jobs.js)."""
+    enabled = current_app.extensions.get(_KEY) is not None
+    settings = get_service().settings
+    return {"jobs_ui": {"enabled": enabled, "url": url_for("jobs.create"), "max_chars": settings.max_job_chars}}
+
+
+def collectors(app: Flask) -> list[Collector]:
+    """What ``/metrics`` adds for jobs: their counts, read from Redis at scrape time."""
+    service = app.extensions.get(_KEY)
+    return [JobsCollector(service.counts)] if service is not None else []
 
 
 def get_jobs(app: Flask | None = None) -> JobService:
