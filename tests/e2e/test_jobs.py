@@ -391,3 +391,52 @@ def test_a_short_text_still_goes_through_tts(ui_page):
     wait_until(page, lambda: page.is_visible("#result"), timeout=60)
     assert page.get_attribute("#player", "src").startswith("blob:")
     assert page.is_hidden("#job")
+
+
+# -- the job routes against their own OpenAPI description (as tests/service/test_fuzz.py does) --
+
+
+@pytest.fixture(scope="module")
+def fuzz_web(redis_server, job_dir, workers):
+    server = Gunicorn(workers=1, warmup="false", redis_url=redis_server.url, job_dir=job_dir, max_job_chars=24)
+    try:
+        yield server.wait_ready()
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize(
+    ("label", "mode"),
+    [
+        ("POST /v1/audio/jobs", "positive"),
+        ("POST /v1/audio/jobs", "negative"),
+        ("GET /v1/audio/jobs/{job_id}", "positive"),
+        ("GET /v1/audio/jobs/{job_id}/audio", "positive"),
+        ("DELETE /v1/audio/jobs/{job_id}", "positive"),
+    ],
+)
+def test_job_routes_conform_to_their_schema(fuzz_web, label, mode):
+    import schemathesis
+    from hypothesis import HealthCheck, Phase, given, settings
+    from schemathesis import GenerationMode
+
+    from tests.service.test_fuzz import CHECKS
+
+    schema = schemathesis.openapi.from_url(fuzz_web.url + "/openapi.json")
+    operation = next(
+        op for op in (r.ok() for r in schema.get_all_operations()) if f"{op.method.upper()} {op.path}" == label
+    )
+
+    @given(operation.as_strategy(generation_mode=GenerationMode(mode)))
+    @settings(
+        max_examples=25,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    def check(case):
+        case.call_and_validate(checks=CHECKS, timeout=60)
+
+    check()
