@@ -27,6 +27,7 @@
   const numeric = ["intensity", "speed", "pitch", "volume"];
   const STATUS_ZH = { queued: "排队中", running: "合成中", succeeded: "已完成", failed: "失败", cancelled: "已取消" };
   let timer = null;
+  let current = null; // the URL of the job this page follows; older polls stop when it changes
   let objectUrl = null;
 
   // Long texts are allowed in the box now: up to the job limit.
@@ -113,6 +114,7 @@
       timer = setTimeout(() => poll(url), 3000); // the network: try again
       return;
     }
+    if (url !== current) return;
     if (response.status === 429) {
       const wait = Number(response.headers.get("Retry-After") || 5);
       timer = setTimeout(() => poll(url), wait * 1000);
@@ -125,6 +127,7 @@
       return;
     }
     const job = await response.json();
+    if (url !== current) return;
     showProgress(job);
     if (job.status === "queued" || job.status === "running") {
       button.disabled = true;
@@ -142,6 +145,8 @@
 
   async function startJob(content) {
     showError("");
+    if (timer) clearTimeout(timer); // a previous job's polling stops: this one replaces it
+    timer = null;
     const payload = {
       text: content,
       emotion: document.getElementById("emotion").value,
@@ -170,6 +175,7 @@
     const job = await response.json();
     const url = response.headers.get("Location");
     localStorage.setItem(STORAGE_KEY, JSON.stringify({ id: job.id, url: url }));
+    current = url;
     showProgress(job);
     poll(url);
   }
@@ -192,6 +198,7 @@
   cancelButton.addEventListener("click", async () => {
     const job = saved();
     if (!job) return;
+    current = null;
     await fetch(job.url, { method: "DELETE", headers: authHeaders() });
     forget();
     jobStatus.textContent = "已取消";
@@ -227,5 +234,8 @@
 
   // A reloaded page picks its job up again.
   const previous = saved();
-  if (previous && previous.url) poll(previous.url);
+  if (previous && previous.url) {
+    current = previous.url;
+    poll(previous.url);
+  }
 })();

@@ -15,7 +15,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from app.config import Settings
-from app.jobs.errors import JobGone, JobNotFinished, JobNotFound
+from app.jobs.errors import JobGone, JobNotFinished, JobNotFound, JobsUnavailable
 from app.jobs.files import ResultFiles
 from app.jobs.state import QUEUED, SUCCEEDED, JobRecord, new_job_id
 from app.jobs.store import JobCounts, JobStore
@@ -49,7 +49,12 @@ class JobService:
             expires_at=now + self.settings.job_ttl,
         )
         self.store.create(record, limit=self.settings.max_jobs_per_key)
-        self._send(record.id)
+        try:
+            self._send(record.id)
+        except Exception as exc:  # the broker is down: the job would wait for nothing
+            log.error("job %s could not be queued: %s", record.id, exc)
+            self.store.cancel(record.id)
+            raise JobsUnavailable(f"the job queue (Redis) cannot be reached: {exc}") from exc
         return record
 
     def get(self, job_id: str, client: str) -> JobRecord:

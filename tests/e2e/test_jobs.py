@@ -122,6 +122,38 @@ def files_of(job_dir: Path, job_id: str) -> list[str]:
     return sorted(p.name for p in job_dir.iterdir() if job_id in p.name)
 
 
+def test_a_second_delivery_of_a_running_job_is_refused_while_its_worker_is_alive(redis_server):
+    from app.jobs.state import JobRecord, new_job_id
+    from app.jobs.store import MAX_ATTEMPTS, JobStore
+
+    store = JobStore(redis_server.url, ttl=60, stale_after=STALE_AFTER)
+    now = time.time()
+    job_id = new_job_id()
+    request = {"text": "你好。"}
+    store.create(JobRecord(job_id, "queued", request, "wav", 24000, 3, "", now, now + 60), limit=0)
+    assert store.claim(job_id, "worker-a", now) == "claimed"
+    assert store.claim(job_id, "worker-b", now + 1) == "busy"  # e.g. the broker redelivered the message
+    assert store.progress(job_id, "worker-a", 1, 2, 1.5) == "running"
+    # worker-a goes silent; after STALE_AFTER its job is put back in the queue and taken by b.
+    assert store.recover(job_id, time.time() + 1) == "busy"
+    assert store.recover(job_id, time.time() + STALE_AFTER + 1) == "requeued"
+    assert store.claim(job_id, "worker-b", time.time()) == "claimed"
+    assert store.progress(job_id, "worker-a", 2, 2, 3.0) == "taken"  # a stops at its next sentence
+    assert store.finish(job_id, "worker-a", "succeeded") == "taken"
+    record = store.get(job_id)
+    assert (record.status, record.owner, record.attempts, record.sentences_done) == ("running", "worker-b", 2, 0)
+    # A job that keeps killing its workers ends failed, with the reason.
+    for attempt in range(2, MAX_ATTEMPTS):
+        assert store.recover(job_id, time.time() + STALE_AFTER + 1) == "requeued"
+        assert store.claim(job_id, f"worker-{attempt}", time.time()) == "claimed"
+    assert store.recover(job_id, time.time() + STALE_AFTER + 1) == "requeued"
+    assert store.claim(job_id, "worker-last", time.time()) == "failed"
+    record = store.get(job_id)
+    assert record.status == "failed" and record.error_code == "worker_lost"
+    assert f"{MAX_ATTEMPTS} times" in record.error_message
+    assert store.claim(job_id, "worker-late", time.time()) == "failed"  # ended jobs are never run again
+
+
 @pytest.fixture(scope="module")
 def long_job(web):
     """One long job, run to the end: its URL, every status seen, and its audio."""
