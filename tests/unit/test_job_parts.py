@@ -154,3 +154,13 @@ def test_a_job_cannot_be_streamed():
     with pytest.raises(InvalidParameter, match="stream"):
         validate(JobParams, {"text": "你好。", "stream": True}, strict=True)
     assert validate(JobParams, {"text": "你好。", "speed": 1.5}, strict=True).speed == 1.5
+
+
+def test_reading_jobs_is_not_rate_limited_but_starting_them_is():
+    from app import create_app
+
+    client = create_app({"warmup": False, "rate_limit": "2/minute"}).test_client()
+    for _ in range(5):  # polling a job's progress uses up nothing (503 here: no Redis)
+        assert client.get("/v1/audio/jobs/" + new_job_id()).status_code == 503
+    statuses = [client.post("/v1/audio/jobs", json={"text": "你好。"}).status_code for _ in range(3)]
+    assert statuses == [503, 503, 429]
