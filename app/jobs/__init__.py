@@ -25,11 +25,13 @@ def __getattr__(name: str) -> Any:
     if name != "celery":
         raise AttributeError(name)
     if _celery is None:
-        from app.config import load_settings
+        from app.config import ConfigError, load_settings
         from app.jobs.worker import make_celery, worker_runtime
         from app.logs import configure_logging
 
         settings = load_settings()
+        if not settings.redis_url:  # Celery would try RabbitMQ on localhost instead
+            raise ConfigError("a job worker needs Redis: set TTS_REDIS_URL (e.g. redis://localhost:6379/0)")
         configure_logging(settings.log_level)
         _celery = make_celery(settings)
 

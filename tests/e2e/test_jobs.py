@@ -190,6 +190,7 @@ def test_a_long_job_lasts_as_long_as_the_same_text_through_tts(web, long_job):
     response = requests.post(web.url + "/tts", json={"text": PARAGRAPH, "speed": SPEED}, timeout=120)
     assert response.status_code == 200, response.text
     reference = repeats * float(response.headers["X-Audio-Duration"])
+    print(f"\njob audio {job_seconds:.2f} s, through /tts {reference:.2f} s ({job_seconds / reference - 1:+.2%})")
     assert job_seconds == pytest.approx(reference, rel=0.02)
 
 
