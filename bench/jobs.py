@@ -7,7 +7,7 @@ One run measures, on this machine:
      (``celery -A app.jobs worker --concurrency=1``, as ``make worker`` starts them);
      all jobs are submitted at once over HTTP and timed until the last one succeeded.
 It prints a table and writes bench/results/jobs.json.
-Run: ``.venv/bin/python bench/jobs.py [--jobs 4] [--chars 400]``.
+Run: ``.venv/bin/python bench/jobs.py [--jobs 4] [--chars 400] [--rounds 3]``.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import argparse
 import json
 import multiprocessing
 import platform
+import statistics
 import sys
 import tempfile
 import time
@@ -84,7 +85,12 @@ def bench_core(all_texts: list[str], processes: int) -> dict:
     for p in procs:
         p.join()
     chars = sum(map(len, all_texts))
-    return {"processes": processes, "chars": chars, "seconds": round(elapsed, 2), "chars_per_s": round(chars / elapsed)}
+    return {
+        "processes": processes,
+        "chars": chars,
+        "seconds": round(elapsed, 2),
+        "chars_per_s": round(chars / elapsed, 1),
+    }
 
 
 # -- 2. jobs: HTTP → Redis → Celery workers → files ----------------------------------------
@@ -152,6 +158,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--jobs", type=int, default=4, help="jobs per run (default 4)")
     parser.add_argument("--chars", type=int, default=400, help="characters per job (default 400)")
+    parser.add_argument("--rounds", type=int, default=1, help="alternating rounds; medians are printed (default 1)")
     parser.add_argument("--output", default=str(ROOT / "bench" / "results" / "jobs.json"))
     args = parser.parse_args()
     all_texts = texts(args.jobs, args.chars)
@@ -159,19 +166,26 @@ def main() -> None:
         "machine": {"cpus": available_cpus(), "platform": platform.platform(), "python": platform.python_version()},
         "jobs": args.jobs,
         "chars_per_job": args.chars,
-        "core": [],
-        "service": [],
+        "rounds": [],
     }
+    # Core and jobs alternate, so a change in the machine's load between them shows up in
+    # every round rather than in one side of the comparison.
+    for _ in range(args.rounds):
+        results["rounds"].append(
+            {
+                f"{kind}_{n}": bench(all_texts, n)
+                for n in (1, 2)
+                for kind, bench in (("core", bench_core), ("jobs", bench_jobs))
+            }
+        )
+    print(f"{args.jobs} jobs × {args.chars} characters, {available_cpus()} CPUs, {args.rounds} round(s), medians")
+    print(f"{'workers':>8} {'core loop chars/s':>18} {'jobs chars/s':>13} {'jobs / core':>12}   jobs chars/s per round")
     for n in (1, 2):
-        results["core"].append(bench_core(all_texts, n))
-        results["service"].append(bench_jobs(all_texts, n))
-    print(f"{args.jobs} jobs × {args.chars} characters, {available_cpus()} CPUs")
-    print(f"{'workers':>8} {'core loop chars/s':>18} {'jobs chars/s':>13} {'jobs / core':>12} {'jobs wall s':>12}")
-    for core, service in zip(results["core"], results["service"], strict=True):
-        ratio = service["chars_per_s"] / core["chars_per_s"]
+        core = statistics.median(r[f"core_{n}"]["chars_per_s"] for r in results["rounds"])
+        jobs = [r[f"jobs_{n}"]["chars_per_s"] for r in results["rounds"]]
+        rounds = ", ".join(f"{j:.1f}" for j in jobs)
         print(
-            f"{service['workers']:>8} {core['chars_per_s']:>18.1f} {service['chars_per_s']:>13.1f}"
-            f" {ratio:>12.2f} {service['seconds']:>12.1f}"
+            f"{n:>8} {core:>18.1f} {statistics.median(jobs):>13.1f} {statistics.median(jobs) / core:>12.2f}   {rounds}"
         )
     Path(args.output).write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
 

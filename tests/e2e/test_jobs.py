@@ -417,6 +417,20 @@ def test_a_dropped_txt_file_becomes_a_job(ui_page):
 
 
 @pytest.mark.browser
+def test_a_job_can_be_cancelled_from_the_page(ui_page, ui_web):
+    page = ui_page
+    page.fill("#text", PARAGRAPH)
+    page.click("#synthesize")
+    page.wait_for_selector("#job-cancel:visible", timeout=10_000)
+    job = page.evaluate("JSON.parse(localStorage.getItem('huayin.job'))")
+    page.click("#job-cancel")
+    wait_until(page, lambda: page.evaluate("localStorage.getItem('huayin.job')") is None, timeout=10)
+    assert "已取消" in page.text_content("#job-status")
+    assert page.is_enabled("#synthesize")
+    assert requests.get(ui_web.url + job["url"], timeout=10).json()["status"] == "cancelled"
+
+
+@pytest.mark.browser
 def test_a_short_text_still_goes_through_tts(ui_page):
     page = ui_page
     page.fill("#text", "短文本。")
