@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass
 
 from celery import Celery
@@ -85,14 +86,15 @@ class WorkerRuntime:
             log.exception("job sweep failed")
 
     def start_sweeper(self) -> None:
+        """Sweep at start (a restarted worker picks up its predecessor's job) and then every
+        half ``TTS_JOB_STALE_AFTER``; the thread ends with the process."""
         interval = self.service.settings.job_stale_after / 2
 
         def loop() -> None:
             while True:
                 self.sweep()
-                stop.wait(interval)
+                time.sleep(interval)
 
-        stop = threading.Event()
         threading.Thread(target=loop, name="job-sweeper", daemon=True).start()
 
 
