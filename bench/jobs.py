@@ -16,6 +16,7 @@ import argparse
 import json
 import multiprocessing
 import platform
+import shutil
 import statistics
 import sys
 import tempfile
@@ -139,6 +140,7 @@ def bench_jobs(all_texts: list[str], workers: int) -> dict:
         for worker in running:
             worker.stop()
         redis.stop()
+        shutil.rmtree(job_dir, ignore_errors=True)
     failed = [d for d in docs if d["status"] != "succeeded"]
     if failed:
         raise RuntimeError(f"jobs failed: {failed}")
