@@ -5,7 +5,7 @@ PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test lint bench system-deps sambert sambert-env clean
+.PHONY: run worker test lint bench system-deps sambert sambert-env clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,11 @@ $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
 
 run: $(VENV)/.runtime
 	$(BIN)/gunicorn -c gunicorn.conf.py
+
+# A job worker for long texts (POST /v1/audio/jobs); needs TTS_REDIS_URL, like the web side.
+# One synthesis at a time per worker: start more workers for more throughput.
+worker: $(VENV)/.runtime
+	$(BIN)/celery -A app.jobs worker --loglevel=INFO --concurrency=1
 
 # The optional Sambert-HifiGan engine's packages, added to .venv (TTS_ENGINE=sambert).
 sambert: $(VENV)/.sambert

@@ -11,6 +11,7 @@ import ipaddress
 import logging
 import math
 import os
+import tempfile
 from pathlib import Path
 from typing import Literal
 
@@ -76,9 +77,16 @@ class Settings(BaseModel):
     # Access
     api_keys: str = Field("", description="comma-separated API keys; empty = no authentication")
     rate_limit: str = Field("", description="e.g. '60/minute;1000/day' per key or client address; empty = off")
-    redis_url: str = Field("", description="redis://host:port/db: shared rate-limit counters, audio cache, jobs")
+    redis_url: str = Field("", description="redis://host:port/db: rate-limit counters, shared audio cache, jobs")
     trusted_proxies: str = Field("127.0.0.1,::1", description="addresses whose X-Forwarded-For is believed")
     cors_origins: str = Field("", description="comma-separated origins allowed by CORS, or *; empty = off")
+
+    # Long-text jobs (Celery workers, state in Redis at redis_url, result files in job_dir)
+    job_dir: str = Field("", description="job results, shared by web and job workers; empty = <tmp>/huayin-jobs")
+    job_ttl: int = Field(86400, ge=1, description="seconds a job and its result are kept after submission (410 after)")
+    max_job_chars: int = Field(200_000, ge=1, le=2_000_000, description="text limit of one job")
+    max_jobs_per_key: int = Field(2, ge=0, le=10_000, description="queued or running jobs per API key (0 = no limit)")
+    job_stale_after: float = Field(30.0, ge=1, le=3600, description="seconds without heartbeat before a retry")
 
     # Serving (read by gunicorn.conf.py)
     host: str = "0.0.0.0"
@@ -104,6 +112,10 @@ class Settings(BaseModel):
 
             parse_many(value)  # raises ValueError with the reason
         return value.strip()
+
+    @property
+    def job_path(self) -> Path:
+        return Path(self.job_dir) if self.job_dir else Path(tempfile.gettempdir()) / "huayin-jobs"
 
     @property
     def trusted_networks(self) -> list[Network]:

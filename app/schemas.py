@@ -115,3 +115,14 @@ def validate(model: type[BaseModel], data: Any, *, strict: bool) -> Any:
 def known_fields(model: type[BaseModel], values: Any) -> dict[str, Any]:
     """Known fields of a form, query or option set; empty inputs mean 'use the default'."""
     return {k: v for k, v in values.items() if k in model.model_fields and v != "" and v is not None}
+
+
+class JobParams(TTSParams):
+    """Parameters of ``POST /v1/audio/jobs``: those of ``/tts``; a job's result is a file, never a stream."""
+
+    @field_validator("stream")
+    @classmethod
+    def _not_streamed(cls, stream: bool) -> bool:
+        if stream:
+            raise ValueError("a job's audio is a file; stream with /tts?stream=true instead")
+        return stream

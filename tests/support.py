@@ -216,3 +216,51 @@ class RedisServer(SystemServer):
             stderr=subprocess.PIPE,
         )  # fmt: skip
         self._wait_listening()
+
+
+class CeleryWorker:
+    """A real job worker as ``make worker`` starts it (``celery -A app.jobs worker``), in its
+    own process group so a test can SIGKILL all of it at once, as a lost container would be."""
+
+    def __init__(self, redis_url: str, job_dir: str | Path, **settings: str | int | float) -> None:
+        env = {**os.environ, "TTS_REDIS_URL": redis_url, "TTS_JOB_DIR": str(job_dir)}
+        env.update({f"TTS_{k.upper()}": str(v) for k, v in settings.items()})
+        self.log = tempfile.NamedTemporaryFile(prefix="huayin-celery-", suffix=".log", delete=False)  # noqa: SIM115
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "app.jobs", "worker", "--loglevel=INFO", "--concurrency=1",
+             "--hostname", f"huayin-test-{free_port()}@%h", "--without-gossip", "--without-mingle"],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+
+    def wait_ready(self, timeout: float = 60.0) -> CeleryWorker:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"celery worker exited with {self.process.returncode}:\n{self.output()}")
+            if re.search(r"\bready\.", self.output()):
+                return self
+            time.sleep(0.2)
+        raise TimeoutError(f"celery worker not ready after {timeout}s:\n{self.output()}")
+
+    def output(self) -> str:
+        return Path(self.log.name).read_text(errors="replace")
+
+    def kill(self) -> None:
+        """SIGKILL the whole worker (main process and pool), with no chance to clean up."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)  # warm shutdown: the current job finishes
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        self.log.close()
+        os.unlink(self.log.name)

@@ -10,7 +10,7 @@ from app.synthesis import Synthesizer
 
 
 def init_api(app: Flask, synthesizer: Synthesizer) -> None:
-    from app.api import docs, health, openai, tts, ui, voices
+    from app.api import docs, health, jobs, openai, tts, ui, voices
     from app.api.access_log import init_access_log
     from app.api.auth import init_auth
     from app.api.context import init_service
@@ -21,7 +21,8 @@ def init_api(app: Flask, synthesizer: Synthesizer) -> None:
 
     settings = synthesizer.settings
     init_service(app, synthesizer)
-    for blueprint in (tts.bp, openai.bp, voices.bp, health.bp, ui.bp, docs.bp):
+    jobs.init_jobs(app, settings)
+    for blueprint in (tts.bp, openai.bp, jobs.bp, voices.bp, health.bp, ui.bp, docs.bp):
         app.register_blueprint(blueprint)
     register_error_handlers(app)
     init_access_log(app, log_texts=settings.log_texts)
@@ -34,4 +35,4 @@ def init_api(app: Flask, synthesizer: Synthesizer) -> None:
         settings.trusted_networks,
         keys_checked=bool(settings.api_key_list),
     )
-    init_metrics(app)
+    init_metrics(app, jobs.collectors(app))

@@ -16,7 +16,7 @@ from flask import Flask, request
 from app.errors import ApiError
 
 # Blueprints whose routes synthesise or describe the API's resources.
-PROTECTED_BLUEPRINTS = frozenset({"tts", "voices", "openai"})
+PROTECTED_BLUEPRINTS = frozenset({"tts", "voices", "openai", "jobs"})
 
 
 class Unauthorized(ApiError):

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from app.api.openai import SpeechParams
 from app.audio.encode import SAMPLE_RATES
 from app.config import Settings
-from app.schemas import TTSParams
+from app.schemas import JobParams, TTSParams
 
 AUDIO_TYPES = ("audio/wav", "audio/mpeg", "audio/ogg", "audio/flac", "audio/pcm", "audio/aac")
 
@@ -88,6 +88,104 @@ def _query_parameters(schema: dict) -> list[dict]:
         {"name": name, "in": "query", "required": name in required, "schema": prop}
         for name, prop in schema["properties"].items()
     ]
+
+
+def _job_paths(bearer: list) -> dict:
+    """Long-text jobs (``app.api.jobs``)."""
+    job = {"200": _json("the job", _ref("Job"))}
+    id_schema = {"type": "string", "pattern": "^[A-Za-z0-9_-]{22}$"}
+    job_id = [{"name": "job_id", "in": "path", "required": True, "schema": id_schema}]
+    gone = {"410": _error("the job expired (TTS_JOB_TTL after submission) or was deleted", "Error")}
+    unavailable = {"503": _error("jobs are off (no TTS_REDIS_URL) or Redis cannot be reached", "Error")}
+    return {
+        "/v1/audio/jobs": {
+            "post": {
+                "summary": "Start a long-text job (the /tts parameters; text up to TTS_MAX_JOB_CHARS)",
+                "operationId": "createJob",
+                "security": bearer,
+                "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("JobRequest")}}},
+                "responses": {
+                    "202": {
+                        **_json("queued; poll the Location until the status is an end state", _ref("Job")),
+                        "headers": {"Location": {"description": "the job's URL", "schema": {"type": "string"}}},
+                    },
+                    **_errors("Error", 400, 401, 413, 415),
+                    "429": _error("rate limit exceeded, or this API key has its maximum of running jobs", "Error"),
+                    **unavailable,
+                },
+            }
+        },
+        "/v1/audio/jobs/{job_id}": {
+            "parameters": job_id,
+            "get": {
+                "summary": "A job's status and progress",
+                "operationId": "getJob",
+                "security": bearer,
+                "responses": {**job, **_errors("Error", 401, 404, 429), **gone, **unavailable},
+            },
+            "delete": {
+                "summary": "Cancel a queued or running job (it stops after its current sentence), "
+                "or delete an ended one; its audio is deleted",
+                "operationId": "deleteJob",
+                "security": bearer,
+                "responses": {**job, **_errors("Error", 401, 404, 429), **gone, **unavailable},
+            },
+        },
+        "/v1/audio/jobs/{job_id}/audio": {
+            "parameters": job_id,
+            "get": {
+                "summary": "The finished job's audio (Range requests work; ?download=1 for an attachment)",
+                "operationId": "getJobAudio",
+                "security": bearer,
+                "parameters": [{"name": "download", "in": "query", "required": False, "schema": {"type": "string"}}],
+                "responses": {
+                    "200": _audio("the audio file, in the job's format"),
+                    "206": _audio("the requested byte range"),
+                    "304": {"description": "not modified (If-None-Match)"},
+                    "409": _error("the job has not succeeded (yet)", "Error"),
+                    "416": {"description": "the range is outside the file"},
+                    **_errors("Error", 401, 404, 429),
+                    **gone,
+                    **unavailable,
+                },
+            },
+        },
+    }
+
+
+def _job_schema() -> dict:
+    nullable_time = {"type": "string", "format": "date-time", "nullable": True}
+    return {
+        "type": "object",
+        "required": ["id", "status", "progress", "error", "created_at", "expires_at"],
+        "properties": {
+            "id": {"type": "string"},
+            "status": {"type": "string", "enum": ["queued", "running", "succeeded", "failed", "cancelled"]},
+            "progress": {
+                "type": "object",
+                "properties": {
+                    "sentences_done": {"type": "integer"},
+                    "sentences_total": {"type": "integer"},
+                    "audio_seconds": {"type": "number"},
+                },
+            },
+            "error": {
+                "type": "object",
+                "nullable": True,
+                "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+            },
+            "format": {"type": "string"},
+            "sample_rate": {"type": "integer"},
+            "text_chars": {"type": "integer"},
+            "attempts": {"type": "integer", "description": "workers that started it (retried if one is killed)"},
+            "created_at": {"type": "string", "format": "date-time"},
+            "started_at": nullable_time,
+            "finished_at": nullable_time,
+            "expires_at": {"type": "string", "format": "date-time"},
+            "audio_url": {"type": "string", "nullable": True},
+            "deleted": {"type": "boolean", "description": "in the answer to DELETE"},
+        },
+    }
 
 
 def build(settings: Settings) -> dict:
@@ -257,6 +355,7 @@ def build(settings: Settings) -> dict:
                     },
                 }
             },
+            **_job_paths(bearer),
             "/metrics": {
                 "get": {
                     "summary": "Prometheus metrics",
@@ -272,6 +371,8 @@ def build(settings: Settings) -> dict:
             "schemas": {
                 "TTSRequest": tts,
                 "SpeechRequest": speech,
+                "JobRequest": _model_schema(JobParams, settings.max_job_chars, "text"),
+                "Job": _job_schema(),
                 "Error": error_object,
                 "OpenAIError": openai_error,
             },

@@ -20,7 +20,10 @@ from flask_limiter import Limiter
 from app.api.auth import bearer_token, key_digest
 from app.config import Network
 
-RATE_LIMITED_BLUEPRINTS = frozenset({"tts", "openai"})
+RATE_LIMITED_BLUEPRINTS = frozenset({"tts", "openai", "jobs"})
+# Reading a job (status polls, a player's Range requests) makes no audio; counting those
+# reads would let a progress bar use up the quota a client needs for synthesis.
+FREE_READS_BLUEPRINTS = frozenset({"jobs"})
 
 
 def _trusted(address: str, networks: Iterable[Network]) -> bool:
@@ -64,5 +67,11 @@ def init_rate_limits(
         swallow_errors=True,
         key_prefix="huayin",
     )
-    limiter.request_filter(lambda: request.blueprint not in RATE_LIMITED_BLUEPRINTS or request.method == "OPTIONS")
+
+    def exempt() -> bool:
+        if request.blueprint not in RATE_LIMITED_BLUEPRINTS or request.method == "OPTIONS":
+            return True
+        return request.blueprint in FREE_READS_BLUEPRINTS and request.method in ("GET", "HEAD")
+
+    limiter.request_filter(exempt)
     return limiter
