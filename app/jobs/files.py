@@ -90,16 +90,16 @@ class ResultFiles:
 
 
 class AudioFileWriter:
-    """Audio written to a file piece by piece, in any format: the stream encoders where the
-    format can be streamed (WAV gets its real sizes at the end), libsndfile on the file
-    itself for FLAC (it rewrites its header on close, which a real file allows)."""
+    """Audio written to a file piece by piece, in any format: the stream encoders (WAV gets its
+    real sizes at the end), except FLAC: libsndfile writes it on the file itself, so that its
+    header states the length (a streamed FLAC's says "unknown")."""
 
     def __init__(self, file: BinaryIO, fmt: str, in_rate: int, out_rate: int) -> None:
         self._file = file
         self._format = fmt
         self._sound: soundfile.SoundFile | None = None
         self._encoder: StreamEncoder | None = None
-        if FORMATS[fmt].streamable:
+        if fmt != "flac":
             self._encoder = StreamEncoder(fmt, in_rate, out_rate)
             file.write(self._encoder.start())
         else:
