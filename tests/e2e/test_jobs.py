@@ -1,10 +1,9 @@
 """Long-text jobs with everything real: redis-server, Celery job workers (``celery -A app.jobs
 worker`` subprocesses, SIGKILLed in one test), gunicorn, and the result files on disk.
 
-The long job's size is HUAYIN_JOB_TEST_CHARS (default 2,000 characters, so this file stays
-within ~3 minutes on 2 shared cores; the 20,000-character run of the issue is
-``HUAYIN_JOB_TEST_CHARS=20000``). Its audio is compared with the same text through ``/tts``,
-one paragraph per request.
+The long job has HUAYIN_JOB_TEST_CHARS characters: 20,000 by default, as the issue asks
+(about 3.5 minutes on 2 shared cores); set it lower for a quick run while developing. Its audio
+is compared with the same text through ``/tts``, one paragraph per request.
 """
 
 from __future__ import annotations
@@ -24,7 +23,7 @@ from tests.support import CeleryWorker, Gunicorn, RedisServer
 
 pytestmark = pytest.mark.service
 
-JOB_CHARS = int(os.environ.get("HUAYIN_JOB_TEST_CHARS", "2000"))
+JOB_CHARS = int(os.environ.get("HUAYIN_JOB_TEST_CHARS", "20000"))
 # Fast speech halves the vocoder's work (most of the time) without changing what is tested.
 SPEED = 2.0
 STALE_AFTER = 3  # seconds without a heartbeat before a job is retried (30 by default)
