@@ -1,16 +1,23 @@
 """Text normalisation: turn digits, symbols and units into the words a reader says.
 
 The output holds only Chinese characters, Latin letters (spelled later by the
-G2P), whitespace and punctuation. The order of the rules matters: specific
-patterns (dates, times, phone numbers, money) run before generic numbers.
+G2P), whitespace and punctuation. Rules run in order, each over the whole text:
+symbols NFKC would spoil, NFKC, then digits that are not quantities (codes,
+telephone numbers, names: ``contexts.py``), then dates, times, money, percentages,
+ranges, units and, last, plain numbers. Specific patterns come before generic ones.
+
+``normalize_with_offsets`` returns the same text as chunks that say which span
+of the original input each piece stands for (see ``offsets.py``);
+``normalize(text) == "".join(c.spoken for c in normalize_with_offsets(text))``
+exactly: runs of spaces and tabs become one space inside the chunks, and leading
+and trailing whitespace is dropped (those characters appear in no chunk).
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
-from collections.abc import Callable
 
+from app.text import contexts
 from app.text.numbers import (
     read_cardinal,
     read_cardinal_liang,
@@ -18,122 +25,54 @@ from app.text.numbers import (
     read_digits,
     read_money_yuan,
 )
-
-# Applied before NFKC, which would otherwise turn "m²" into "m2" and "½" into "1⁄2".
-_PRE_NFKC = {
-    "km²": "平方公里",
-    "cm²": "平方厘米",
-    "m²": "平方米",
-    "m³": "立方米",
-    "℃": "摄氏度",
-    "℉": "华氏度",
-    "㎡": "平方米",
-    "㎥": "立方米",
-    "²": "平方",
-    "³": "立方",
-    "½": "二分之一",
-    "¼": "四分之一",
-    "¾": "四分之三",
-    "⅓": "三分之一",
-    "⅔": "三分之二",
-    "−": "-",  # unicode minus
-    "–": "-",
-    "～": "~",
-    "〜": "~",
-}
-
-# Unit symbols, read only when they follow a number. Longest first.
-_UNITS = {
-    "km/h": "公里每小时",
-    "m/s": "米每秒",
-    "kWh": "千瓦时",
-    "km": "公里",
-    "cm": "厘米",
-    "mm": "毫米",
-    "nm": "纳米",
-    "kg": "公斤",
-    "mg": "毫克",
-    "ml": "毫升",
-    "mL": "毫升",
-    "kW": "千瓦",
-    "kB": "千字节",
-    "KB": "千字节",
-    "MB": "兆字节",
-    "GB": "吉字节",
-    "TB": "太字节",
-    "Hz": "赫兹",
-    "kHz": "千赫兹",
-    "MHz": "兆赫兹",
-    "GHz": "吉赫兹",
-    "ms": "毫秒",
-    "min": "分钟",
-    "°C": "摄氏度",
-    "°F": "华氏度",
-    "°": "度",
-    "m": "米",
-    "g": "克",
-    "L": "升",
-    "W": "瓦",
-    "V": "伏",
-    "h": "小时",
-    "s": "秒",
-}
-_UNIT_RE = "|".join(re.escape(u) for u in sorted(_UNITS, key=len, reverse=True))
-
-_CURRENCY_PREFIX = {"$": "美元", "€": "欧元", "£": "英镑", "HK$": "港元", "US$": "美元"}
-
-# Measure words after which a lone 2 is read 两 (两个, 两天), not 二.
-_MEASURE_WORDS = (
-    "个只位条本件张次天周年月岁人名家辆台部块双对种层倍斤杯瓶碗架遍趟场片颗棵枝支间套份项"
-    "首句把位声口匹头门所座栋艘架顿餐"
+from app.text.offsets import Chunk, Rewriter, Rule
+from app.text.units import (
+    BIG_UNITS,
+    CURRENCY_PREFIX,
+    MATH_SIGNS,
+    PRE_NFKC,
+    PRE_NFKC_RE,
+    SYMBOLS,
+    TEMPERATURE_UNITS,
+    UNIT_RE,
+    UNITS,
+    takes_liang,
 )
-_MEASURE_PHRASES = ("小时", "分钟", "秒钟", "星期", "公里", "公斤", "千克", "千米", "米", "克", "吨", "点")
-
-# Context words after which a run of digits is a number to dial, read digit by digit.
-_DIAL_CONTEXT = re.compile(
-    r"(电话|手机|号码|热线|拨打|致电|呼叫|联系|座机|客服|短信|tel|TEL|Tel|QQ|微信|尾号)[^\d]{0,4}$"
-)
+from app.text.user_lexicon import UserLexicon
 
 _NUM = r"\d+(?:,\d{3})*(?:\.\d+)?"
+_SCORE_WORDS = re.compile(r"(比分|比赛|战胜|击败|打败|赢|输|负于|胜|以|战平|大比分|总比分)\s*$")
+_SCORE_AFTER = re.compile(r"\s*(获胜|取胜|战胜|击败|打败|赢|输|胜|负|落败|告负|领先|落后|战平|逆转|拿下)")
 
-Rule = tuple[re.Pattern[str], Callable[[re.Match[str]], str]]
+
+def _is_score(m: re.Match[str]) -> bool:
+    before = m.string[max(0, m.start() - 4) : m.start()]
+    return bool(_SCORE_WORDS.search(before) or _SCORE_AFTER.match(m.string, m.end()))
 
 
-def _valid_date(month: str, day: str | None = None) -> bool:
-    return 1 <= int(month) <= 12 and (day is None or 1 <= int(day) <= 31)
+def _one(text: str) -> str:
+    """A bare 1 read as a number keeps tone 1 (壹) where the 一 of 一点 would change tone."""
+    return "壹" if text == "一" else text
 
 
 def _date(m: re.Match[str]) -> str:
     year, month, day = m.group("y"), m.group("m"), m.group("d")
-    if not _valid_date(month, day):
-        return m.group(0).replace("-", " ").replace("/", " ")  # leave to the generic rules
+    if not (1 <= int(month) <= 12 and 1 <= int(day) <= 31):
+        return m.group(0)  # not a date: left to the generic rules
     return f"{read_digits(year)}年{read_cardinal(month)}月{read_cardinal(day)}日"
 
 
 def _year(m: re.Match[str]) -> str:
+    # 1000–2199 before 年 is a calendar year (二零二四年); 5000年 is a duration.
     year = m.group("y")
-    # 1000–2199 followed by 年 is a calendar year (二零二四年); 5000年 is a duration.
-    if 1000 <= int(year) <= 2199:
-        return read_digits(year) + "年"
-    return read_cardinal(year) + "年"
-
-
-def _year_range(m: re.Match[str]) -> str:
-    return f"{read_digits(m.group('a'))}到{read_digits(m.group('b'))}年"
-
-
-def _month_day(m: re.Match[str]) -> str:
-    text = read_cardinal(m.group("m")) + "月"
-    if m.group("d"):
-        text += read_cardinal(m.group("d")) + m.group("suffix")
-    return text
+    return read_digits(year) if len(year) == 2 or 1000 <= int(year) <= 2199 else read_cardinal(year)
 
 
 def _clock(m: re.Match[str]) -> str:
     hour, minute, second = m.group("h"), m.group("min"), m.group("s")
-    if int(hour) > 24 or int(minute) > 59 or (second and int(second) > 59):
-        # Not a time of day: a score or ratio like 3:75 → 三比七十五.
-        return f"{read_decimal(hour)}比{read_decimal(minute)}" + (f"比{read_decimal(second)}" if second else "")
+    if int(hour) > 24 or int(minute) > 59 or (second and int(second) > 59) or _is_score(m):
+        parts = [hour, minute] + ([second] if second else [])
+        return "比".join(read_cardinal(p) for p in parts)  # a score or ratio: 3:15 → 三比十五
     text = read_cardinal_liang(hour) + "点"
     if int(minute) or second:
         text += ("零" if minute.startswith("0") and int(minute) else "") + read_cardinal(minute) + "分"
@@ -142,119 +81,193 @@ def _clock(m: re.Match[str]) -> str:
     return text
 
 
-def _score(m: re.Match[str]) -> str:
-    return f"{read_cardinal(m.group('a'))}比{read_cardinal(m.group('b'))}"
+def _time_range(m: re.Match[str]) -> str:
+    return _clock(_CLOCK.match(m.group("a"))) + "到" + _clock(_CLOCK.match(m.group("b")))
 
 
-def _ip_address(m: re.Match[str]) -> str:
-    return "点".join(read_digits(part) for part in m.group(0).split("."))
+def _number_word(number: str) -> str:
+    """A number inside an expression or range: decimals and negatives as written."""
+    if "." in number or number.startswith("-"):
+        return read_decimal(number)
+    return read_cardinal(number.replace(",", ""))
 
 
-def _phone(m: re.Match[str]) -> str:
-    return read_digits(m.group(0), phone=True)
+def _expression(m: re.Match[str]) -> str:
+    out: list[str] = []
+    previous = "="  # a minus at the start or right after a sign is the sign of a number: 负
+    for token in re.findall(rf"{_NUM}|[-+×*÷/=]", m.group(0)):
+        if token == "-" and previous in MATH_SIGNS:
+            out.append("负")
+        else:
+            out.append(MATH_SIGNS[token] if token in MATH_SIGNS else _one(_number_word(token)))
+        previous = token
+    return "".join(out)
+
+
+def _money_code(m: re.Match[str]) -> str:
+    code, number = m.group("c").upper(), m.group("n")
+    if code in ("RMB", "CNY"):
+        return read_money_yuan(number)
+    return read_decimal(number) + {"USD": "美元", "HKD": "港元", "EUR": "欧元"}[code]
 
 
 def _yuan(m: re.Match[str]) -> str:
-    return read_money_yuan(m.group("n") or m.group("n2"))
+    number = m.group("n")
+    if m.group("big"):  # ¥1.2万 → 一点二万元
+        return _one(read_decimal(number)) + m.group("big") + "元"
+    return read_money_yuan(number)
 
 
 def _currency(m: re.Match[str]) -> str:
-    return read_decimal(m.group("n")) + _CURRENCY_PREFIX[m.group("c")]
-
-
-def _percent(m: re.Match[str]) -> str:
-    prefix = "千分之" if m.group("p") == "‰" else "百分之"
     number = m.group("n")
+    read = read_cardinal_liang(number.replace(",", "")) if "." not in number else read_decimal(number)
+    return read + (m.group("big") or "") + CURRENCY_PREFIX[m.group("c")]
+
+
+def _percent_word(number: str, sign: str) -> str:
+    prefix = "千分之" if sign == "‰" else "百分之"
     if number.startswith("-"):
         return "负" + prefix + read_decimal(number[1:])
     return prefix + read_decimal(number)
 
 
-def _fraction(m: re.Match[str]) -> str:
-    return f"{read_cardinal(m.group('b'))}分之{read_cardinal(m.group('a'))}"
+def _percent_range(m: re.Match[str]) -> str:
+    sign = m.group("p2")
+    first = _percent_word(m.group("a"), m.group("p1") or sign)
+    second = _percent_word(m.group("b"), sign) if m.group("p1") else read_decimal(m.group("b"))
+    return first + "到" + second
+
+
+def _version(m: re.Match[str]) -> str:
+    """Versions read each part as a number: 3.11 三点十一, 2.0.1 二点零点一."""
+    return "点".join(_one(read_cardinal(part)) for part in m.group("v").split("."))
+
+
+def _unit_word(unit: str | None) -> str:
+    return UNITS[unit] if unit else ""
+
+
+def _amount(number: str, following: str) -> str:
+    """A number before a unit or a measure word: 两 for a leading 2."""
+    if "." in number or number.startswith("-"):
+        return _one(read_decimal(number))
+    plain = number.replace(",", "")
+    return (
+        read_cardinal_liang(plain) if takes_liang(following) or following[:1] in "公千米克升" else read_cardinal(plain)
+    )
+
+
+def _signed(number: str, unit: str) -> str:
+    """-5℃ is 零下五摄氏度; other negatives are 负."""
+    if number.startswith("-") and UNITS.get(unit, unit) in TEMPERATURE_UNITS:
+        return "零下" + _amount(number[1:], UNITS.get(unit, unit))
+    return _amount(number, UNITS.get(unit, unit))
 
 
 def _range(m: re.Match[str]) -> str:
-    unit = _UNITS[m.group("u")] if m.group("u") else ""
-    return f"{read_decimal(m.group('a'))}到{read_decimal(m.group('b'))}{unit}"
+    a, b, unit = m.group("a"), m.group("b"), m.group("u") or m.group("u1")
+    if (
+        "." not in a + b
+        and "-" not in a
+        and not unit
+        and (int(a.replace(",", "")) > int(b.replace(",", "")) or _is_score(m))
+    ):
+        return f"{read_cardinal(a)}比{read_cardinal(b)}"  # 以3-2获胜: a score, not a range
+    following = _unit_word(unit) or m.string[m.end() : m.end() + 2]
+    first = _signed(a, unit or "") if m.group("u1") else _signed(a, m.group("u") or "")
+    second = _signed(b, unit or "") if unit else _amount(b, following)
+    if not unit and takes_liang(following):
+        first = _amount(a, following)
+    return first + _unit_word(m.group("u1")) + "到" + second + _unit_word(m.group("u"))
 
 
 def _with_unit(m: re.Match[str]) -> str:
-    number = m.group("n")
-    unit = _UNITS[m.group("u")]
-    read = (
-        read_decimal(number)
-        if "." in number or number.startswith("-")
-        else read_cardinal_liang(number.replace(",", ""))
-    )
-    return read + unit
-
-
-def _math(m: re.Match[str]) -> str:
-    return {"+": "加", "=": "等于", "×": "乘以", "*": "乘以", "÷": "除以", "<": "小于", ">": "大于"}[m.group(0).strip()]
-
-
-def _negative(m: re.Match[str]) -> str:
-    return read_decimal("-" + m.group("n"))
-
-
-def _ordinal(m: re.Match[str]) -> str:
-    return "第" + read_cardinal(m.group("n"))
+    return _signed(m.group("n"), m.group("u")) + UNITS[m.group("u")]
 
 
 def _number(m: re.Match[str]) -> str:
     number = m.group(0)
     if "." in number:
-        return read_decimal(number)
+        return _one(read_decimal(number))
     plain = number.replace(",", "")
     if (plain.startswith("0") and len(plain) > 1) or len(plain) > 16:
         return read_digits(plain)
-    if _DIAL_CONTEXT.search(m.string[: m.start()]):
-        return read_digits(plain, phone=True)
     following = m.string[m.end() : m.end() + 2]
-    if following[:1] and (following[0] in _MEASURE_WORDS or following.startswith(_MEASURE_PHRASES)):
+    before = m.string[m.start() - 1 : m.start()] if m.start() else ""
+    if before != "第" and (takes_liang(following) or following.startswith(BIG_UNITS)):
         return read_cardinal_liang(plain)
     return read_cardinal(plain)
 
 
-_RULES: list[Rule] = [
+_CLOCK = re.compile(r"(?<!\d)(?P<h>\d{1,2}):(?P<min>\d{2})(?::(?P<s>\d{2}))?(?!\d)")
+_TIME = r"\d{1,2}:\d{2}(?::\d{2})?"
+_U = rf"(?:{UNIT_RE})(?![A-Za-z])"
+
+RULES: list[Rule] = [
+    *contexts.RULES,
     # 2024-05-01, 2024/5/1, 2024.5.1
-    (re.compile(r"(?<!\d)(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})(?!\d)"), _date),
-    (re.compile(r"(?<!\d)(?P<a>\d{4})\s*[-~到至]\s*(?P<b>\d{4})年"), _year_range),
-    (re.compile(r"(?<!\d)(?P<y>\d{4})年"), _year),
-    (re.compile(r"(?<!\d)(?P<m>1[0-2]|0?[1-9])月(?:(?P<d>3[01]|[12]\d|0?[1-9])(?P<suffix>[日号]))?"), _month_day),
-    # Telephone numbers: mobiles (optionally +86), landlines 010-12345678, service lines 400-800-8888.
-    (re.compile(r"(?<![\d.])(?:\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}(?![\d.])"), _phone),
-    (re.compile(r"(?<![\d.])0\d{2,3}-\d{7,8}(?![\d.])"), _phone),
-    (re.compile(r"(?<![\d.])[48]00-?\d{3}-?\d{4}(?![\d.])"), _phone),
-    (re.compile(r"(?<![\d.])\d{1,3}(?:\.\d{1,3}){3}(?![\d.])"), _ip_address),
-    (re.compile(r"(?<!\d)(?P<h>\d{1,2}):(?P<min>\d{2})(?::(?P<s>\d{2}))?(?!\d)"), _clock),
-    (re.compile(r"(?<![\d.])(?P<a>\d+):(?P<b>\d+)(?![\d.])"), _score),
-    (re.compile(rf"[¥￥]\s*(?P<n>{_NUM})|(?P<n2>{_NUM})\s*元"), _yuan),
-    (re.compile(rf"(?P<c>US\$|HK\$|\$|€|£)\s*(?P<n>{_NUM})"), _currency),
-    (re.compile(rf"(?P<n>-?{_NUM})\s*(?P<p>[%‰])"), _percent),
-    (re.compile(r"(?<![\d/])(?P<a>\d+)/(?P<b>\d+)(?![\d/])"), _fraction),
-    (
-        re.compile(rf"(?<![\d.])(?P<a>{_NUM})\s*[-~到至]\s*(?P<b>{_NUM})(?:(?P<u>{_UNIT_RE})(?![A-Za-z]))?(?![\d.])"),
+    Rule(re.compile(r"(?<![\d.])(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})(?![\d.])"), _date),
+    Rule(
+        re.compile(r"(?<![\d.])(?P<a>\d{4})\s*[-~到至]\s*(?P<b>\d{4})(?=年|赛季|学年|财年|年度)"),
+        lambda m: f"{read_digits(m.group('a'))}到{read_digits(m.group('b'))}",
+    ),
+    Rule(re.compile(r"(?<![\d.])(?P<y>\d{4})(?=年|届|级|款|赛季|财年|年度)"), _year),
+    Rule(re.compile(r"(?<![\d.])(?P<y>\d0)(?=年代)"), _year),
+    Rule(re.compile(r"(?<!\d)(?P<m>1[0-2]|0?[1-9])(?=月)"), lambda m: read_cardinal(m.group("m"))),
+    Rule(re.compile(r"(?<=月)(?P<d>3[01]|[12]\d|0?[1-9])(?=[日号])"), lambda m: read_cardinal(m.group("d"))),
+    Rule(re.compile(rf"(?<!\d)(?P<a>{_TIME})\s*[-~到至]\s*(?P<b>{_TIME})(?!\d)"), _time_range),
+    Rule(_CLOCK, _clock),
+    Rule(
+        re.compile(r"(?<![\d.])(?P<a>\d+):(?P<b>\d+)(?![\d.])"),
+        lambda m: f"{read_cardinal(m['a'])}比{read_cardinal(m['b'])}",
+    ),
+    Rule(re.compile(rf"(?<![\d.])-?{_NUM}(?:\s*[-+×*÷/]\s*-?{_NUM})+\s*=\s*-?{_NUM}"), _expression),
+    Rule(re.compile(rf"(?P<c>RMB|CNY|USD|HKD|EUR)\s*(?P<n>{_NUM})"), _money_code),
+    Rule(
+        re.compile(rf"¥\s*(?P<n>{_NUM})(?P<big>[万亿])?(?:\s*元)?|(?P<n2>{_NUM})\s*元"),
+        lambda m: _yuan(m) if m["n"] else read_money_yuan(m["n2"]),
+    ),
+    Rule(re.compile(rf"(?P<c>US\$|HK\$|\$|€|£)\s*(?P<n>{_NUM})(?P<big>[万亿])?"), _currency),
+    Rule(re.compile(rf"(?P<a>-?{_NUM})\s*(?P<p1>[%‰])?\s*[-~到至]\s*(?P<b>{_NUM})\s*(?P<p2>[%‰])"), _percent_range),
+    Rule(re.compile(rf"(?P<n>-?{_NUM})\s*(?P<p>[%‰])"), lambda m: _percent_word(m["n"], m["p"])),
+    Rule(
+        re.compile(r"(?<![\d/])(?P<a>\d+)/(?P<b>\d+)(?![\d/])"),
+        lambda m: f"{read_cardinal(m['b'])}分之{read_cardinal(m['a'])}",
+    ),
+    Rule(re.compile(r"(?<![\d.])(?P<v>\d+\.\d+\.\d+)(?![\d.])"), _version),
+    Rule(re.compile(r"(?:(?<=[vV])|(?<=[A-Za-z] )|(?<=版本)|(?<=版本号))(?P<v>\d+\.\d+)(?![\d.])"), _version),
+    Rule(re.compile(r"(?<![\d.])(?P<v>\d+\.\d+)(?=\s*版)"), _version),
+    Rule(
+        re.compile(
+            rf"(?<![\d.A-Za-z])(?P<a>-?{_NUM})\s*(?P<u1>{_U})?\s*[-~到至]\s*(?P<b>-?{_NUM})\s*(?P<u>{_U})?(?![\d.])"
+        ),
         _range,
     ),
-    (re.compile(rf"(?P<n>-?{_NUM})\s*(?P<u>{_UNIT_RE})(?![A-Za-z])"), _with_unit),
-    (re.compile(r"(?<=\d)\s*[+=×*÷<>]\s*(?=[\d-])"), _math),
-    (re.compile(rf"(?<![A-Za-z0-9.])-(?P<n>{_NUM})"), _negative),
-    (re.compile(r"第(?P<n>\d+)"), _ordinal),
-    (re.compile(_NUM), _number),
+    Rule(re.compile(rf"(?<![A-Za-z\d.])(?P<n>-?{_NUM})\s*(?P<u>{_U})"), _with_unit),
+    Rule(re.compile(r"(?<=\d)\s*[+×*÷<>≤≥≠≈=]\s*(?=[\d-])"), lambda m: MATH_SIGNS[m.group(0).strip()]),
+    Rule(re.compile(rf"(?<![A-Za-z0-9.])-(?P<n>{_NUM})"), lambda m: _one(read_decimal("-" + m["n"]))),
+    Rule(re.compile(rf"(?<=第)(?P<n>{_NUM})"), lambda m: read_cardinal(m["n"].replace(",", ""))),
+    Rule(re.compile(_NUM), _number),
+    Rule(re.compile("|".join(re.escape(s) for s in SYMBOLS)), lambda m: SYMBOLS[m.group(0)]),
+    Rule(re.compile(r"[ \t]{2,}|\t"), lambda m: " "),
+    Rule(re.compile(r"^\s+|\s+$"), lambda m: ""),
 ]
+_PRE_NFKC = Rule(PRE_NFKC_RE, lambda m: PRE_NFKC[m.group(0)])
 
-_SYMBOLS = {"&": "和", "@": "艾特", "+": "加", "=": "等于", "×": "乘", "÷": "除以"}
+
+def normalize_with_offsets(text: str, lexicon: UserLexicon | None = None) -> list[Chunk]:
+    """The normalised text as chunks, each with the span of ``text`` it was read from."""
+    rewriter = Rewriter(text)
+    alias_rule = lexicon.alias_rule() if lexicon else None
+    if alias_rule is not None:
+        rewriter.apply(alias_rule)  # users' aliases first: "CEO" → "C E O" beats any rule
+    rewriter.apply(_PRE_NFKC)
+    rewriter.nfkc()
+    for rule in RULES:
+        rewriter.apply(rule)
+    return rewriter.chunks()
 
 
-def normalize(text: str) -> str:
+def normalize(text: str, lexicon: UserLexicon | None = None) -> str:
     """Return ``text`` with every number and symbol written out as words."""
-    for src, dst in _PRE_NFKC.items():
-        text = text.replace(src, dst)
-    text = unicodedata.normalize("NFKC", text)
-    for pattern, replace in _RULES:
-        text = pattern.sub(replace, text)
-    for src, dst in _SYMBOLS.items():
-        text = text.replace(src, dst)
-    return re.sub(r"[ \t\u00a0]+", " ", text).strip()
+    return "".join(chunk.spoken for chunk in normalize_with_offsets(text, lexicon))

@@ -54,7 +54,7 @@ def test_digits_read_one_by_one_use_a_one_that_sandhi_leaves_alone():
 @pytest.mark.parametrize(
     ("text", "spoken"),
     [
-        ("气温-5度", "气温负五度"),
+        ("气温-5度", "气温零下五度"),
         ("跌到-3.5", "跌到负三点五"),
         ("-3%", "负百分之三"),
     ],
@@ -176,7 +176,7 @@ def test_full_width_characters(text, spoken):
 
 @pytest.mark.parametrize(
     ("text", "spoken"),
-    [("2个苹果", "两个苹果"), ("第2名", "第二名"), ("2", "二"), ("1+1=2", "一加一等于二"), ("007", "零零七")],
+    [("2个苹果", "两个苹果"), ("第2名", "第二名"), ("2", "二"), ("1+1=2", "壹加壹等于二"), ("007", "零零七")],
 )
 def test_two_before_measure_words_ordinals_and_arithmetic(text, spoken):
     assert normalize(text) == spoken
