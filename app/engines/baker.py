@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 from app.text.g2p import BREAK_NONE, ERHUA, Phrase
@@ -19,6 +20,16 @@ log = logging.getLogger(__name__)
 # Syllabic nasals (嗯 n, 呣 m, 噷 hm) have no entry in the phone set; the model's
 # own data reads 嗯 as 'en'.
 _FALLBACK_SYLLABLES = {"n": "en", "ng": "en", "m": "mu", "hm": "hen", "hng": "heng", "ê": "ei", "yo": "you"}
+
+
+@dataclass(frozen=True)
+class Token:
+    """One model input symbol and what it stands for (to attribute the model's frames)."""
+
+    symbol: str
+    kind: str  # "sil" | "break" | "initial" | "final" | "eos"
+    syllable: int | None = None  # running syllable number within the sentence
+    source: int | None = None  # text index of the syllable's character, or of a break's mark
 
 
 class BakerPhones:
@@ -40,24 +51,37 @@ class BakerPhones:
             return []
         return [parts[0], parts[1] + tone]
 
-    def symbols(self, phrases: list[Phrase]) -> list[str]:
-        """Phone symbols for a sentence: sil, phrases joined by their breaks, sil."""
-        out = ["sil"]
+    def tokens(self, phrases: list[Phrase]) -> list[Token]:
+        """Input symbols for a sentence with their owners: sil, phrases joined by their breaks, sil, eos."""
+        out = [Token("sil", "sil")]
+        number = -1
         for p_index, phrase in enumerate(phrases):
-            for s_index, syllable in enumerate(phrase.syllables):
+            sources = phrase.sources or (None,) * len(phrase.syllables)
+            for s_index, (syllable, source) in enumerate(zip(phrase.syllables, sources, strict=True)):
                 phones = self._split(syllable)
                 if not phones:
                     continue
                 # Erhua fuses with the previous syllable: no break label in between.
-                if s_index and syllable != ERHUA and out[-1] != "sil":
-                    out.append(BREAK_NONE)
-                out.extend(phones)
-            if p_index < len(phrases) - 1 and out[-1] != "sil" and not out[-1].startswith("#"):
-                out.append(phrase.brk)
-        if out[-1].startswith("#"):
+                if s_index and syllable != ERHUA and out[-1].symbol != "sil":
+                    out.append(Token(BREAK_NONE, "break"))
+                number += 1
+                if len(phones) == 1:  # er5: a final on its own
+                    out.append(Token(phones[0], "final", number, source))
+                else:
+                    out.append(Token(phones[0], "initial", number, source))
+                    out.append(Token(phones[1], "final", number, source))
+            last = out[-1].symbol
+            if p_index < len(phrases) - 1 and last != "sil" and not last.startswith("#"):
+                out.append(Token(phrase.brk, "break", None, phrase.brk_source))
+        if out[-1].symbol.startswith("#"):
             out.pop()
-        out.append("sil")
+        out.append(Token("sil", "sil"))
+        out.append(Token("eos", "eos"))
         return out
+
+    def symbols(self, phrases: list[Phrase]) -> list[str]:
+        """Phone symbols for a sentence: sil, phrases joined by their breaks, sil."""
+        return [t.symbol for t in self.tokens(phrases)[:-1]]
 
     def ids(self, symbols: list[str]) -> list[int]:
         return [self.symbol_to_id[s] for s in symbols] + [self.eos_id]

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from app.text.lexicon import lexicon
 from app.text.sandhi import apply_sandhi
-from app.text.ssml import PLACEHOLDER_CLASS, Reading
+from app.text.ssml import PLACEHOLDER_CLASS, Reading, is_break_placeholder
 
 # Prosodic break labels of the Baker corpus: #0 none, #2 phrase, #3 intonational phrase.
 BREAK_NONE = "#0"
@@ -49,6 +49,10 @@ class Phrase:
 
     syllables: tuple[str, ...]
     brk: str = BREAK_NONE
+    # Where they came from (for timestamps): the text index of each syllable's character, and of the
+    # punctuation mark or <break> placeholder that set ``brk``. Not part of equality.
+    sources: tuple[int, ...] = field(default=(), compare=False)
+    brk_source: int | None = field(default=None, compare=False)
 
 
 def _han_words(run: str) -> list[tuple[str, list[str]]]:
@@ -66,8 +70,9 @@ def _spell(letters: str) -> tuple[str, list[str]]:
     return _fixed([s for letter in letters.upper() for s in LETTER_NAMES[letter]])
 
 
-def _surface_syllables(words: list[tuple[str, list[str]]]) -> list[str]:
-    """Apply tone sandhi, fuse rhotic 儿 into the syllable before it, drop unreadable characters."""
+def _surface_syllables(words: list[tuple[str, list[str]]], kept: list[int] | None = None) -> list[str]:
+    """Apply tone sandhi, fuse rhotic 儿 into the syllable before it, drop unreadable characters.
+    ``kept`` receives the index (in the joined words) of the character of each syllable."""
     chars = "".join(w for w, _ in words)
     sylls = [s for group in apply_sandhi(words) for s in group]
     out: list[str] = []
@@ -76,6 +81,10 @@ def _surface_syllables(words: list[tuple[str, list[str]]]) -> list[str]:
             out.append(ERHUA)
         elif syl:
             out.append(syl)
+        else:
+            continue
+        if kept is not None:
+            kept.append(i)
     return out
 
 
@@ -90,28 +99,39 @@ def to_phrases(text: str, readings: Mapping[str, Reading] | None = None) -> list
     """
     phrases: list[Phrase] = []
     pending: list[tuple[str, list[str]]] = []
+    pending_src: list[int] = []  # the text index of every character of the pending words
 
-    def close(brk: str) -> None:
-        sylls = _surface_syllables(pending) if pending else []
+    def close(brk: str, mark: int | None = None) -> None:
+        kept: list[int] = []
+        sylls = _surface_syllables(pending, kept) if pending else []
+        sources = tuple(pending_src[i] for i in kept)
         pending.clear()
+        pending_src.clear()
         if sylls:
-            phrases.append(Phrase(tuple(sylls), brk))
-        elif phrases and _STRENGTH[brk] > _STRENGTH[phrases[-1].brk]:
-            phrases[-1] = Phrase(phrases[-1].syllables, brk)  # "！？" or "，“": keep the stronger break
+            phrases.append(Phrase(tuple(sylls), brk, sources, mark))
+        elif phrases and (
+            _STRENGTH[brk] > _STRENGTH[phrases[-1].brk] or (mark is not None and is_break_placeholder(text[mark]))
+        ):  # "！？" or "，“": keep the stronger break; an asked-for <break> wins over punctuation
+            last = phrases[-1]
+            phrases[-1] = Phrase(last.syllables, brk, last.sources, mark)
 
     for m in _TOKEN.finditer(text):
         if m.group("han"):
             pending.extend(_han_words(m.group("han")))
+            pending_src.extend(range(m.start(), m.end()))
         elif m.group("latin"):
             pending.append(_spell(m.group("latin")))
+            for i, letter in enumerate(m.group("latin").upper()):
+                pending_src.extend([m.start() + i] * len(LETTER_NAMES[letter]))
         elif m.group("reading"):
             reading = (readings or {}).get(m.group("reading"))
             if reading:
                 pending.append(_fixed(list(reading.syllables)))
-        elif m.group("mark") in _CLAUSE_MARKS:
-            close(BREAK_CLAUSE)
+                pending_src.extend([m.start()] * len(reading.syllables))
+        elif m.group("mark") in _CLAUSE_MARKS or is_break_placeholder(m.group("mark")):
+            close(BREAK_CLAUSE, m.start())
         elif m.group("mark") in _PHRASE_MARKS:
-            close(BREAK_PHRASE)
+            close(BREAK_PHRASE, m.start())
         # Whitespace, quotes, brackets, emoji and other symbols carry no sound.
     close(BREAK_NONE)
     return phrases

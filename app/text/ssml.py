@@ -25,6 +25,22 @@ from app.text.say_as import SayAsError, say_as
 PLACEHOLDER_BASE = 0xE000
 PLACEHOLDER_LIMIT = 0xF8FF
 PLACEHOLDER_CLASS = f"{chr(PLACEHOLDER_BASE)}-{chr(PLACEHOLDER_LIMIT)}"  # for regex character classes
+# A <break> inside a sentence and a <mark> travel the same way, one character each, but from plane-15
+# private use: the splitter does not count them as speakable, NFKC and the normaliser's rules leave them
+# alone, and the G2P turns a break into a clause break (#3) and a mark into nothing.
+BREAK_BASE = 0xF0000
+MARK_BASE = 0xF8000
+MARK_LIMIT = 0xFFFFD
+
+
+def is_break_placeholder(ch: str) -> bool:
+    return len(ch) == 1 and BREAK_BASE <= ord(ch) < MARK_BASE
+
+
+def is_mark_placeholder(ch: str) -> bool:
+    return len(ch) == 1 and MARK_BASE <= ord(ch) <= MARK_LIMIT
+
+
 MAX_BREAK_S = 10.0
 # Silence costs memory like speech does: a document's breaks are bounded in total.
 MAX_TOTAL_BREAKS_S = 60.0
