@@ -32,7 +32,7 @@ from app.engines.base import (
     Voice,
     empty_audio,
 )
-from app.engines.pauses import break_positions, set_breaks
+from app.engines.pauses import break_positions, replaces_punctuation, set_breaks, shorten
 from app.engines.tflite_graph import remove_random_dropout, split_subband_synthesis
 from app.text.g2p import BREAK_NONE, to_phrases
 from app.text.ssml import Reading
@@ -113,17 +113,20 @@ class EmbeddedEngine(Engine):
         if len(ids) <= 3:  # sil, sil, eos: nothing to say
             return Rendered(empty_audio(), residual, with_marks(Timeline(SAMPLE_RATE, 0), text))
         asked = break_positions(text, tokens, style.breaks)
-        plain = [self._phones.symbol_to_id[BREAK_NONE] if k in asked else i for k, i in enumerate(ids)]
+        # Breaks between words (not next to punctuation) lengthen the syllables around them.
+        inner = {k for k in asked if not replaces_punctuation(text, tokens, k)}
         with self._lock:
             mel, frames = self._acoustic_pass(ids, 1.0 / tempo, pitch_range)
+            if inner:  # the same symbols with #0 at those breaks: how long each would be without them
+                plain_ids = [self._phones.symbol_to_id[BREAK_NONE] if k in inner else i for k, i in enumerate(ids)]
+                plain = self._acoustic_pass(plain_ids, 1.0 / tempo, pitch_range)[1]
+                edited, frames = shorten(mel[0], frames, plain, asked)
+                mel = edited[None]
             audio = self._vocode(mel)
-
-            def plain_frames() -> np.ndarray:
-                return self._acoustic_pass(plain, 1.0 / tempo, pitch_range)[1]
-
-            # Computing the timeline costs ~0.2 % of the synthesis: always done, one code path.
-            timeline = piece_timeline(text, tokens, frames, mel[0], SAMPLE_RATE, SAMPLES_PER_FRAME)
-            audio, timeline = set_breaks(audio, timeline, mel[0], frames, asked, plain_frames, SAMPLES_PER_FRAME)
+        # Computing the timeline costs ~0.2 % of the synthesis: always done, one code path.
+        timeline = piece_timeline(text, tokens, frames, mel[0], SAMPLE_RATE, SAMPLES_PER_FRAME)
+        if asked:
+            audio, timeline = set_breaks(audio, timeline, mel[0], frames, asked, SAMPLES_PER_FRAME)
         return Rendered(audio, residual, with_marks(timeline, text))
 
     def _mel(self, ids: list[int], duration_ratio: float, f0_ratio: float) -> np.ndarray:
