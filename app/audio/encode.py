@@ -25,6 +25,10 @@ from app.schemas import SAMPLE_RATES
 
 MP3_BITRATE_KBPS = 64  # transparent for 24 kHz mono speech
 WAV_HEADER_BYTES = 44  # the streamed header: RIFF, fmt (16 bytes of format), data
+# Our MP3 stream has no Xing/LAME tag (where gapless players read the delay), so decoders play the
+# encoder's and decoder's delay (576 + 529 samples) before the first sample: measured +1105 samples at
+# every rate with libsndfile and mpg123. WAV, FLAC, PCM and Ogg Opus start at t = 0.
+MP3_DELAY_SAMPLES = 1105
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,11 @@ FORMATS: dict[str, AudioFormat] = {
         AudioFormat("aac", "audio/aac", "aac"),  # ADTS frames
     )
 }
+
+
+def encoder_delay(fmt: str, rate: int) -> float:
+    """Seconds a decoder plays before the first sample of the audio (timestamps add it)."""
+    return MP3_DELAY_SAMPLES / rate if fmt == "mp3" else 0.0
 
 
 def to_pcm16(audio: np.ndarray) -> bytes:

@@ -18,6 +18,13 @@ from app.errors import InvalidParameter, TextTooLong
 from app.schemas import TTSParams
 from app.text import FRONTEND_VERSION, ssml
 
+# Responses other than audio: media type and file extension.
+OUTPUT_TYPES = {
+    "timestamps": ("application/json", "json"),
+    "srt": ("application/x-subrip; charset=utf-8", "srt"),
+    "vtt": ("text/vtt; charset=utf-8", "vtt"),
+}
+
 
 @dataclass(frozen=True)
 class SynthesisRequest:
@@ -32,6 +39,8 @@ class SynthesisRequest:
     volume: float = 1.0
     format: str = "wav"
     sample_rate: int | None = None
+    timestamps: bool = False  # answer JSON: the audio (base64) with character, sentence and mark timings
+    subtitles: str | None = None  # "srt" or "vtt": answer a subtitle file instead of audio
 
     @classmethod
     def from_params(cls, params: TTSParams) -> SynthesisRequest:
@@ -51,13 +60,21 @@ class Job:
     native_emotions: bool  # the engine speaks emotions itself
 
     @property
+    def output(self) -> str:
+        """What the response is: "audio", "timestamps" (JSON), or subtitles ("srt", "vtt")."""
+        return self.request.subtitles or ("timestamps" if self.request.timestamps else "audio")
+
+    @property
     def media_type(self) -> str:
+        if self.output != "audio":
+            return OUTPUT_TYPES[self.output][0]
         return FORMATS[self.format].content_type(self.sample_rate)
 
     @property
     def filename(self) -> str:
         """A name for the file: the emotion and a digest of what was asked, e.g. huayin-happy-3f2a….mp3."""
-        return f"huayin-{self.request.emotion}-{self.cache_key[:10]}.{FORMATS[self.format].extension}"
+        extension = OUTPUT_TYPES[self.output][1] if self.output != "audio" else FORMATS[self.format].extension
+        return f"huayin-{self.request.emotion}-{self.cache_key[:10]}.{extension}"
 
     def style(self, span: ssml.Span) -> Style:
         """The delivery of ``span``: the request's controls, then the span's own SSML changes."""
@@ -84,6 +101,15 @@ def build_job(request: SynthesisRequest, engine: EngineInfo, *, max_chars: int |
     voice = request.voice or engine.voice_ids[0]
     if voice not in engine.voice_ids:
         raise InvalidParameter(f"unknown voice '{voice}'; available: {', '.join(engine.voice_ids)}", param="voice")
+    if request.timestamps and request.subtitles:
+        raise InvalidParameter("ask for 'timestamps' or for 'subtitles', not both", param="subtitles")
+    if (request.timestamps or request.subtitles) and not engine.timings:
+        raise InvalidParameter(
+            f"the {engine.name} engine cannot tell where each character is in its audio: "
+            "'timestamps' and 'subtitles' need the embedded engine",
+            code="timestamps_unsupported",
+            param="subtitles" if request.subtitles else "timestamps",
+        )
     fmt = FORMATS[request.format]
     rate = request.sample_rate or engine.sample_rate
     if rate not in fmt.rates:
@@ -94,7 +120,8 @@ def build_job(request: SynthesisRequest, engine: EngineInfo, *, max_chars: int |
         engine=engine.name,
         model=engine.model,
         frontend=FRONTEND_VERSION,
-        request=asdict(request),
+        # Only asked-for timings are part of the key: plain requests keep their keys and ETags.
+        request={k: v for k, v in asdict(request).items() if v or k not in ("timestamps", "subtitles")},
         voice=voice,
         rate=rate,
     )
