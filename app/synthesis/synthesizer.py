@@ -116,7 +116,9 @@ class Synthesizer:
 
     def plan(self, job: Job, lead_chars: int | None = None) -> list[Piece]:
         """The engine calls to make; with ``lead_chars`` the first is kept that short (streaming)."""
-        pieces = plan_pieces(job.document.items, job.style, self.settings.max_sentence_chars, lead_chars)
+        pieces = plan_pieces(
+            job.document.items, job.style, self.settings.max_sentence_chars, lead_chars, self.engine.inline_breaks
+        )
         if not any(p.text or p.pause_after for p in pieces):
             raise InvalidParameter("'text' contains nothing that can be spoken", code="nothing_to_say", param="text")
         return pieces
