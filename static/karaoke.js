@@ -1,8 +1,8 @@
 // HuaYin WebUI karaoke: while a clip plays, the character being spoken is highlighted;
 // clicking a sentence seeks to it; "下载字幕 (SRT)" downloads subtitles for the clip.
 // app.js announces each clip it shows with a "huayin:clip" event; the timings come from
-// /tts with "timestamps": true (same text and settings, so the same audio, and the
-// times already include the MP3 decoder delay). User text only goes into textContent.
+// /tts with "timestamps": true when the clip is first played (same text and settings, so
+// the same audio; the times include the MP3 decoder delay). User text only goes into textContent.
 "use strict";
 
 (function () {
@@ -123,15 +123,12 @@
     subtitleLink.click();
   });
 
-  document.addEventListener("huayin:clip", async (event) => {
-    const clip = event.detail;
-    shown = clip;
-    subtitleLink.dataset.ready = "";
-    subtitleLink.removeAttribute("href");
-    subtitleLink.hidden = false;
-    box.dataset.ready = "";
+  // Timings cost the server a second synthesis, so they are asked for only once the clip is
+  // played in the player (a streamed WAV has already been heard through Web Audio).
+  async function load(clip) {
     let timings = cache.get(clip);
     if (!timings) {
+      cache.set(clip, null); // asked for: not again
       try {
         const response = await post({ ...clip.payload, timestamps: true });
         if (!response.ok) return;
@@ -144,5 +141,21 @@
     if (clip !== shown) return;
     render(clip, timings);
     box.dataset.ready = "1";
+  }
+
+  player.addEventListener("play", () => {
+    if (shown && !cache.has(shown)) load(shown);
+  });
+
+  document.addEventListener("huayin:clip", (event) => {
+    shown = event.detail;
+    subtitleLink.dataset.ready = "";
+    subtitleLink.removeAttribute("href");
+    subtitleLink.hidden = false;
+    box.dataset.ready = "";
+    box.hidden = true;
+    entries = [];
+    currentIndex = -1;
+    if (cache.get(shown)) load(shown); // a replay from the history: already known
   });
 })();

@@ -43,6 +43,7 @@ def synthesize(page, text: str, fmt: str = "wav") -> None:
     page.select_option("#format", fmt)
     page.click("#synthesize")
     wait_for_audio(page)
+    page.evaluate("document.getElementById('player').play()")  # timings are fetched on the first play
     deadline = time.monotonic() + 60
     while page.get_attribute("#karaoke", "data-ready") != "1":
         assert time.monotonic() < deadline, "the karaoke view never got its timings"
