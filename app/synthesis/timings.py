@@ -45,7 +45,9 @@ class DisplayText:
 
     def span(self, source: tuple[int, int]) -> tuple[int, int]:
         a, b = source
-        return (self.starts[a], self.ends[b - 1]) if b > a else (self.starts[a], self.starts[a])
+        if not self.starts or a >= len(self.starts):  # never expected: point past the text rather than fail
+            return len(self.text), len(self.text)
+        return (self.starts[a], self.ends[min(b, len(self.ends)) - 1]) if b > a else (self.starts[a], self.starts[a])
 
 
 class TimingWriter:

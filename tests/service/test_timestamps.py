@@ -54,9 +54,11 @@ def speech_span(document: dict) -> float:
     return spoken[-1]["end"] - spoken[0]["start"]
 
 
-def test_character_timings_are_monotonic_and_cover_the_audio(live_server):
-    document = timed(live_server.url, text=TEXT)
+@pytest.mark.parametrize("extra", [{}, {"sample_rate": 16000}, {"emotion": "sad"}, {"speed": 2.0, "emotion": "happy"}])
+def test_character_timings_are_monotonic_and_cover_the_audio(live_server, extra):
+    document = timed(live_server.url, text=TEXT, **extra)
     audio, rate = decoded(document)
+    assert rate == document["sample_rate"] == extra.get("sample_rate", 24000)
     assert document["duration"] == pytest.approx(len(audio) / rate, abs=1e-3)
     characters = document["characters"]
     assert all(c["start"] <= c["end"] for c in characters)
@@ -68,9 +70,12 @@ def test_character_timings_are_monotonic_and_cover_the_audio(live_server):
     assert all(TEXT[s["offset"] : s["offset"] + s["length"]] == s["text"] for s in document["sentences"])
 
 
-@pytest.mark.parametrize("speed", [0.7, 1.0, 1.5])
-def test_each_punctuation_pause_lies_in_a_measured_quiet_stretch(live_server, speed):
-    document = timed(live_server.url, text=TEXT, speed=speed)
+@pytest.mark.parametrize(
+    "extra", [{"speed": 0.7}, {}, {"speed": 1.5}, {"emotion": "sad"}, {"emotion": "happy", "sample_rate": 16000}]
+)
+def test_each_punctuation_pause_lies_in_a_measured_quiet_stretch(live_server, extra):
+    """Also through WORLD's tempo (the emotion presets) and resampling."""
+    document = timed(live_server.url, text=TEXT, **extra)
     stretches = quiet_stretches(*decoded(document))
     pauses = [c for c in document["characters"] if c["text"] in PUNCTUATION and c["end"] > c["start"]]
     assert len(pauses) >= 5
