@@ -103,7 +103,8 @@ def _timing(*fields: str) -> dict:
 TIMINGS = {
     "type": "object",
     "description": "With timestamps: the audio and where everything is in it. Times are seconds in the audio as "
-    "decoded (MP3 includes its decoder delay, 1105 samples); offset and length index the request's text (for "
+    "decoded (MP3 and AAC include their decoder delay, 1105 and 1024 samples); offset and length index the "
+    "request's text (for "
     "SSML: its text content in document order, a <phoneme> counting as its element's text, <break> and <mark> "
     "as nothing). A span that normalisation rewrote (2024, ¥12.5, 14:30) is one entry; punctuation followed by "
     "a pause is an entry with the pause's interval. Sentences are the pieces the text was spoken in.",

@@ -65,7 +65,8 @@ class TimingWriter:
         """Timings of the next piece (``samples`` long at the engine's rate)."""
         if timeline is None:
             timeline = Timeline(self._engine_rate, samples)
-        shifted = self._to_display(timeline).shifted(self._produced)
+        # The sentence's closing silence and the pause planned after it are one pause of its 。
+        shifted = self._to_display(timeline.merged_pauses()).shifted(self._produced)
         self._produced += samples
         self._parts.append(timeline)
         return self.entries(shifted)
