@@ -21,7 +21,11 @@ _settings = load_settings()
 
 # Metrics of all workers are shared through files in this directory. It must be
 # set before any worker imports prometheus_client, hence here, in the master.
-if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+# gunicorn runs this file again on SIGHUP: the directory, and the counts in it, stay.
+_PREPARED = "HUAYIN_METRICS_DIR_PREPARED"  # set once this master has prepared the directory
+if os.environ.get(_PREPARED):
+    _own_metrics_dir = os.environ[_PREPARED] == "own"
+elif not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="huayin-metrics-")
     _own_metrics_dir = True
 else:
@@ -29,6 +33,7 @@ else:
     os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
     for stale in glob.glob(os.path.join(os.environ["PROMETHEUS_MULTIPROC_DIR"], "*.db")):
         os.remove(stale)  # values from a previous run would be added to ours
+os.environ[_PREPARED] = "own" if _own_metrics_dir else "given"
 
 wsgi_app = "app:create_app()"
 bind = [f"{_settings.host}:{_settings.port}"]
@@ -50,6 +55,27 @@ control_socket_disable = True
 loglevel = _settings.log_level
 logconfig_dict = LOGGING_CONFIG
 accesslog = None  # the app writes one JSON access line per request itself
+
+
+def on_starting(server) -> None:
+    """Read the pronunciation lexicon once, in the master: a bad entry stops the start, naming its line."""
+    if _settings.lexicon:
+        from app.synthesis.lexicons import load_deployment_lexicon
+        from app.text.user_lexicon import LexiconError
+
+        try:
+            load_deployment_lexicon(_settings.lexicon)
+        except LexiconError as exc:
+            raise SystemExit(f"TTS_LEXICON: {exc}") from None
+
+
+def on_reload(server) -> None:
+    """SIGHUP: read the lexicon again before the new workers start (they inherit it); a file that no
+    longer loads is reported and the previous lexicon stays."""
+    if _settings.lexicon:
+        from app.synthesis.lexicons import reload_deployment_lexicon
+
+        reload_deployment_lexicon(_settings.lexicon)
 
 
 def post_fork(server, worker) -> None:

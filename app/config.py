@@ -71,6 +71,7 @@ class Settings(BaseModel):
         86_400, ge=0, description="max-age of GET /tts responses for browsers and CDNs, seconds (0 = no-store)"
     )
     log_texts: bool = Field(False, description="include request texts in logs")
+    lexicon: str = Field("", description="pronunciation lexicon file (docs/api.md); reloaded on SIGHUP")
 
     # Access
     api_keys: str = Field("", description="comma-separated API keys; empty = no authentication")

@@ -39,6 +39,8 @@ PITCH = Range(-12.0, 12.0)  # semitones
 VOLUME = Range(0.0, 2.0)  # loudness multiplier
 INTENSITY = Range(0.0, 2.0)  # strength of an emotion preset
 MAX_NAME_CHARS = 100  # voice and model identifiers
+MAX_LEXICON_ENTRIES = 100  # a request's own lexicon
+MAX_READING_CHARS = 200  # one reading (pinyin or alias) in a lexicon
 
 EMOTION_IDS = ("neutral", "happy", "sad", "angry", "fear", "surprise", "disgust")
 FORMAT_NAMES = ("wav", "mp3", "ogg", "flac", "pcm", "aac")
@@ -80,6 +82,11 @@ class TTSParams(BaseModel):
         "and the time of every SSML <mark>; with stream, one JSON line per sentence (NDJSON)",
     )
     subtitles: Literal["srt", "vtt"] | None = Field(None, description="answer subtitles (SRT or WebVTT) for the text")
+    lexicon: dict[str, Annotated[str, Field(max_length=MAX_READING_CHARS)]] | None = Field(
+        None,
+        max_length=MAX_LEXICON_ENTRIES,
+        description='this request\'s own readings: {"银行行长": "yin2 hang2 hang2 zhang3", "HuaYin": "华音"}',
+    )
 
     @field_validator("sample_rate")
     @classmethod

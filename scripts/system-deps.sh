@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the real programs some tests drive: nginx, redis-server and chromium.
+# Installs the real programs some tests drive: nginx, redis-server, chromium, and docker-compose
+# (only its offline `config` check of docker-compose.yml; no Docker engine is needed).
 # Under CI=true a program that cannot be installed is an error; elsewhere the
 # tests that need it are skipped with a message saying so.
 set -u
@@ -8,6 +9,7 @@ need=()
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || need+=(chromium)
+command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
 [ ${#need[@]} -eq 0 ] && exit 0
 
 echo "installing system packages: ${need[*]}"

@@ -183,7 +183,7 @@
       payload[name] = Number(document.getElementById(name).value);
     }
     const streamed = format === "wav" && typeof AudioContext !== "undefined";
-    const body = streamed ? { ...payload, format: "pcm", stream: true } : payload;
+    const body = streamed ? { ...payload, format: "pcm", sample_rate: PCM_RATE, stream: true } : payload;
     delete result.dataset.firstSoundMs;
     delete result.dataset.streamMs;
     setBusy(true);

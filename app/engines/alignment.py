@@ -112,11 +112,13 @@ def piece_timeline(
             cuts[prev] = (at, at)
 
     first_frame: dict[int, int] = {}
-    source_of: dict[int, int | None] = {}
+    source_of: dict[int, tuple[int, int] | None] = {}
     for k, t in enumerate(tokens):
         if t.syllable is not None:
             first_frame.setdefault(t.syllable, int(edges[k]))
-            source_of[t.syllable] = t.source
+            source_of[t.syllable] = (
+                (t.source, t.end if t.end is not None else t.source + 1) if t.source is not None else None
+            )
     numbers = sorted(first_frame)
 
     segments: list[Segment] = []
@@ -131,9 +133,8 @@ def piece_timeline(
             cuts[n] = (end, end)
         else:
             end = tail_start
-        src = source_of[n]
-        source = (src, src + 1) if src is not None else None
-        segments.append(Segment(CHAR, text[src] if src is not None else "", start * hop, end * hop, source))
+        source = source_of[n]
+        segments.append(Segment(CHAR, text[slice(*source)] if source else "", start * hop, end * hop, source))
         if n in pauses:
             p0, p1, tok = pauses[n]
             segments.append(_pause(text, tok.source, p0 * hop, p1 * hop))

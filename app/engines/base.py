@@ -18,6 +18,7 @@ from app.audio.prosody import Prosody
 from app.audio.timeline import Timeline
 from app.config import Settings
 from app.text.ssml import Reading
+from app.text.user_lexicon import UserLexicon
 
 
 class EngineUnavailable(RuntimeError):
@@ -62,14 +63,15 @@ class EngineInfo:
 @dataclass(frozen=True)
 class Style:
     """How to speak: the voice, the emotion, the prosody to realise, pronunciation overrides
-    (SSML ``<phoneme>``) keyed by their placeholder characters, and the seconds each <break>
-    inside a sentence adds, keyed by its placeholder character."""
+    (SSML ``<phoneme>``) keyed by their placeholder characters, the users' lexicon, and the seconds
+    each <break> inside a sentence adds, keyed by its placeholder character."""
 
     voice: str
     emotion: str = "neutral"
     intensity: float = 1.0
     prosody: Prosody = field(default_factory=Prosody)
     readings: Mapping[str, Reading] = field(default_factory=dict)
+    lexicon: UserLexicon | None = None
     breaks: Mapping[str, float] = field(default_factory=dict)
 
 

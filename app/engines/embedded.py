@@ -36,6 +36,7 @@ from app.engines.pauses import break_positions, replaces_punctuation, set_breaks
 from app.engines.tflite_graph import remove_random_dropout, split_subband_synthesis
 from app.text.g2p import BREAK_NONE, to_phrases
 from app.text.ssml import Reading
+from app.text.user_lexicon import UserLexicon
 from app.threads import native_lock
 
 log = logging.getLogger(__name__)
@@ -101,12 +102,14 @@ class EmbeddedEngine(Engine):
         # A LiteRT interpreter is not thread-safe: one call at a time per engine.
         self._lock = native_lock()
 
-    def phone_ids(self, text: str, readings: Mapping[str, Reading] | None = None) -> list[int]:
-        return self._phones.ids(self._phones.symbols(to_phrases(text, readings)))
+    def phone_ids(
+        self, text: str, readings: Mapping[str, Reading] | None = None, lexicon: UserLexicon | None = None
+    ) -> list[int]:
+        return self._phones.ids(self._phones.symbols(to_phrases(text, readings, lexicon)))
 
     def synthesize(self, text: str, style: Style) -> Rendered:
         prosody = style.prosody
-        tokens = self._phones.tokens(to_phrases(text, style.readings))
+        tokens = self._phones.tokens(to_phrases(text, style.readings, style.lexicon), text)
         ids = [self._phones.symbol_to_id[t.symbol] for t in tokens]
         tempo = float(np.clip(prosody.tempo, *NATIVE_TEMPO))
         pitch_range = float(np.clip(prosody.pitch_range, *NATIVE_PITCH_RANGE))

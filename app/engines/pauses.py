@@ -54,9 +54,9 @@ def break_positions(text: str, tokens: Sequence[Token], breaks: Mapping[str, flo
 
 def replaces_punctuation(text: str, tokens: Sequence[Token], k: int) -> bool:
     """Whether the break symbol at ``k`` also stands for punctuation next to the <break>."""
-    before = next((t.source for t in reversed(tokens[:k]) if t.syllable is not None), None)
+    before = next((t.end for t in reversed(tokens[:k]) if t.syllable is not None), None)
     after = next((t.source for t in tokens[k + 1 :] if t.syllable is not None), None)
-    lo = before + 1 if before is not None else 0
+    lo = before if before is not None else 0
     hi = after if after is not None else len(text)
     return any(ch in _PAUSE_PUNCTUATION for ch in text[lo:hi])
 

@@ -22,6 +22,7 @@ from app.engines import Style
 from app.text.normalize import normalize_with_offsets
 from app.text.split import speakable_length, split_sentences
 from app.text.ssml import BREAK_BASE, Break, Span, is_mark_placeholder
+from app.text.user_lexicon import UserLexicon
 
 Source = tuple[int, int]  # [start, end) in the document's text
 
@@ -48,6 +49,7 @@ def plan_pieces(
     style_of: Callable[[Span], Style],
     max_sentence_chars: int,
     lead_chars: int | None = None,
+    lexicon: UserLexicon | None = None,
     inline: bool = False,
 ) -> list[Piece]:
     """Engine calls for ``items``; with ``lead_chars`` the first one is kept that short. ``inline``:
@@ -71,7 +73,7 @@ def plan_pieces(
         tempo = style.prosody.tempo
         max_chars = max(MIN_SENTENCE_CHARS, round(max_sentence_chars * min(1.0, tempo)))
         lead = lead_chars if not pieces else None
-        text, sources = normalized_sources(item.text, origin)
+        text, sources = normalized_sources(item.text, origin, lexicon)
         sentences = split_sentences(text, max_chars, first_max_chars=lead)
         cursor = 0
         for sentence in sentences:
@@ -138,12 +140,12 @@ def _inside_sentence(text: str) -> bool:
     return bool(stripped) and stripped[-1] not in "。！？!?；;…\n.”’\"')）》」』"
 
 
-def normalized_sources(text: str, origin: list[Source]) -> tuple[str, list[Source]]:
+def normalized_sources(text: str, origin: list[Source], lexicon: UserLexicon | None = None) -> tuple[str, list[Source]]:
     """The normalised text, and the document span of each of its characters: its own for a
     character normalisation left alone, the whole source span for a rewritten one."""
     spoken: list[str] = []
     sources: list[Source] = []
-    for chunk in normalize_with_offsets(text):
+    for chunk in normalize_with_offsets(text, lexicon):
         spoken.append(chunk.spoken)
         first, last = origin[chunk.start], origin[chunk.end - 1]
         if chunk.spoken == text[chunk.start : chunk.end]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 
 from app.audio.encode import FORMATS
@@ -16,7 +17,9 @@ from app.audio.prosody import emotion_prosody, user_prosody
 from app.engines import EngineInfo, Style
 from app.errors import InvalidParameter, TextTooLong
 from app.schemas import TTSParams
+from app.synthesis.lexicons import request_lexicon
 from app.text import FRONTEND_VERSION, ssml
+from app.text.user_lexicon import UserLexicon
 
 # Responses other than audio: media type and file extension.
 OUTPUT_TYPES = {
@@ -41,6 +44,7 @@ class SynthesisRequest:
     sample_rate: int | None = None
     timestamps: bool = False  # answer JSON: the audio (base64) with character, sentence and mark timings
     subtitles: str | None = None  # "srt" or "vtt": answer a subtitle file instead of audio
+    lexicon: Mapping[str, str] | None = None  # this request's own readings, over the deployment's
 
     @classmethod
     def from_params(cls, params: TTSParams) -> SynthesisRequest:
@@ -58,6 +62,7 @@ class Job:
     sample_rate: int
     cache_key: str
     native_emotions: bool  # the engine speaks emotions itself
+    lexicon: UserLexicon | None = None  # the deployment's entries with the request's on top
 
     @property
     def output(self) -> str:
@@ -87,11 +92,18 @@ class Job:
         )
         if not self.native_emotions:
             prosody = prosody.then(emotion_prosody(emotion, intensity))
-        return Style(self.voice, emotion, intensity, prosody, self.document.readings)
+        return Style(self.voice, emotion, intensity, prosody, self.document.readings, self.lexicon)
 
 
-def build_job(request: SynthesisRequest, engine: EngineInfo, *, max_chars: int | None) -> Job:
-    """Check ``request`` against the text limit (None: no limit) and the engine; raise a clear ApiError."""
+def build_job(
+    request: SynthesisRequest,
+    engine: EngineInfo,
+    *,
+    max_chars: int | None,
+    lexicon: tuple[UserLexicon | None, str] = (None, ""),
+) -> Job:
+    """Check ``request`` against the text limit (None: no limit) and the engine; raise a clear ApiError.
+    ``lexicon``: the deployment's lexicon and the digest of its file."""
     if not request.text.strip():
         raise InvalidParameter("'text' is empty", code="empty_text", param="text")
     if max_chars is not None and len(request.text) > max_chars:
@@ -116,16 +128,14 @@ def build_job(request: SynthesisRequest, engine: EngineInfo, *, max_chars: int |
         raise InvalidParameter(
             f"{fmt.name} supports sample rates {', '.join(map(str, fmt.rates))}", param="sample_rate"
         )
-    key = cache_key(
-        engine=engine.name,
-        model=engine.model,
-        frontend=FRONTEND_VERSION,
-        # Only asked-for timings are part of the key: plain requests keep their keys and ETags.
-        request={k: v for k, v in asdict(request).items() if v or k not in ("timestamps", "subtitles")},
-        voice=voice,
-        rate=rate,
-    )
-    return Job(request, voice, parse_document(request.text), fmt.name, rate, key, engine.native_emotions)
+    deployment, digest = lexicon
+    own = request_lexicon(request.lexicon)
+    merged = deployment.merged(own) if deployment is not None else own
+    output = {"engine": engine.name, "model": engine.model, "frontend": FRONTEND_VERSION, "lexicon": digest}
+    # Only asked-for timings are part of the key: plain requests keep their keys and ETags.
+    asked = {k: v for k, v in asdict(request).items() if v or k not in ("timestamps", "subtitles")}
+    key = cache_key(**output, request=asked, voice=voice, rate=rate)
+    return Job(request, voice, parse_document(request.text), fmt.name, rate, key, engine.native_emotions, merged)
 
 
 def parse_document(text: str) -> ssml.Document:

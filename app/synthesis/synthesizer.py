@@ -23,18 +23,22 @@ import numpy as np
 
 from app import metrics
 from app.audio.encode import FORMATS, StreamEncoder, encode
-from app.config import Settings
+from app.config import ConfigError, Settings
 from app.engines import Engine, EngineInfo, EngineUnavailable, Voice, create_engine, engine_class
 from app.errors import ClientDisconnected, EngineNotReady, InvalidParameter
 from app.memory import release_free_memory
 from app.synthesis.admission import Admission, Deadline
 from app.synthesis.cache import AudioCache, Clip, SharedCache
 from app.synthesis.host import EngineHost
+from app.synthesis.lexicons import deployment_lexicon
 from app.synthesis.plan import Piece, plan_pieces
 from app.synthesis.render import RenderedPiece, render_piece
 from app.synthesis.request import Job, SynthesisRequest, build_job
 from app.synthesis.stream import AudioStream
 from app.synthesis.timings import TimingWriter, merge, subtitles
+from app.text import ssml
+from app.text.preview import SentenceReading, reading
+from app.text.user_lexicon import LexiconError, UserLexicon
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -89,6 +93,7 @@ class Synthesizer:
         self._cache = AudioCache(settings.cache_mb * MIB, shared if settings.shared_cache_ttl else None)
         self._release_pending = False
         self._warming = False
+        self.lexicon()  # a bad TTS_LEXICON is a start-up error that names the line
 
     # -- what this service offers -------------------------------------------------------
     @property
@@ -97,6 +102,13 @@ class Synthesizer:
 
     def voices(self) -> tuple[Voice, ...]:
         return self.engine.voices
+
+    def lexicon(self) -> tuple[UserLexicon | None, str]:
+        """The deployment's pronunciation lexicon (TTS_LEXICON) and the digest of its file."""
+        try:
+            return deployment_lexicon(self.settings.lexicon)
+        except LexiconError as exc:
+            raise ConfigError(f"TTS_LEXICON: {exc}") from None
 
     def readiness(self) -> Readiness:
         """Ready once the engine is loaded and warmed up; otherwise loading starts (in the background)."""
@@ -112,12 +124,17 @@ class Synthesizer:
     def prepare(self, request: SynthesisRequest, *, max_chars: int | None = -1) -> Job:
         """Validate ``request``; ``max_chars`` defaults to the configured text limit (None: no limit)."""
         limit = self.settings.max_text_chars if max_chars == -1 else max_chars
-        return build_job(request, self.engine, max_chars=limit)
+        return build_job(request, self.engine, max_chars=limit, lexicon=self.lexicon())
 
     def plan(self, job: Job, lead_chars: int | None = None) -> list[Piece]:
         """The engine calls to make; with ``lead_chars`` the first is kept that short (streaming)."""
         pieces = plan_pieces(
-            job.document.items, job.style, self.settings.max_sentence_chars, lead_chars, self.engine.inline_breaks
+            job.document.items,
+            job.style,
+            self.settings.max_sentence_chars,
+            lead_chars,
+            job.lexicon,
+            self.engine.inline_breaks,
         )
         if not any(p.text or p.pause_after for p in pieces):
             raise InvalidParameter("'text' contains nothing that can be spoken", code="nothing_to_say", param="text")
@@ -181,6 +198,17 @@ class Synthesizer:
         held.callback(lambda: self._count(job, stream.produced, time.perf_counter() - started))
         return stream
 
+    def preview(self, request: SynthesisRequest) -> list[SentenceReading]:
+        """How the request will be read, sentence by sentence, without synthesising it."""
+        job = self.prepare(request)
+
+        def read() -> list[SentenceReading]:
+            limit = self.settings.max_sentence_chars
+            spans = [item for item in job.document.items if isinstance(item, ssml.Span)]
+            return [s for span in spans for s in reading(span.text, job.document.readings, job.lexicon, limit)]
+
+        return self.run(read, deadline=Deadline(self.settings.request_timeout))
+
     def synthesize(self, request: SynthesisRequest) -> Result:
         """Raw audio of a request: no cache, admission or encoding (library use)."""
         started = time.perf_counter()
@@ -207,7 +235,7 @@ class Synthesizer:
     # -- internals ---------------------------------------------------------------------------
     def _warm_up(self) -> None:
         text = ("今天天气很好我们一起去公园散步吧" * 10)[: self.settings.max_sentence_chars] + "。"
-        deadline = Deadline(self.settings.request_timeout)
+        deadline = Deadline(None)  # however busy the machine, the warm-up is finished, not abandoned
         try:
             for emotion in ("neutral", "happy"):  # the plain path and the WORLD effects path
                 job = self.prepare(SynthesisRequest(text, emotion=emotion), max_chars=None)

@@ -20,7 +20,7 @@ _CODE_KEYWORDS = (
     "验证码|校验码|动态码|确认码|取件码|提货码|取餐码|兑换码|邀请码|密码|口令|房间号|房间|房号|门牌号|门牌|宿舍|病房|"
     "邮编|邮政编码|工号|学号|考号|准考证号|订单号|运单号|快递单号|单号|尾号|账号|帐号|银行卡号|卡号|车次|航班号|航班|"
     "编号|分机号|分机|证件号|身份证号|身份证|会员号|手机号码|手机号|手机|电话号码|电话|热线|客服|拨打|致电|呼叫|"
-    "联系方式|座机|传真|短信|QQ号|QQ|微信号|序列号|串号|批次号|车牌号|坐席"
+    "联系方式|座机|传真|短信|QQ号|QQ|微信号|序列号|串号|批次号|车牌号|坐席|波音|空客|型号"
 )
 # Between the keyword and the digits: 是/为/：, a few words ("尾号为", "卡号后四位").
 _GAP = r"[^\d。！？!?；;\n]{0,6}?"
@@ -31,7 +31,7 @@ _ROOM = re.compile(r"(?<![\d.,])(?P<code>\d{3,5})(?=室)")
 # Mobile (13812345678, 138-1234-5678, +86 138 1234 5678), landline ((010)12345678,
 # 010-62345678, 0755 12345678) and 400/800 service lines.
 _MOBILE = re.compile(r"(?<![\d.,])(?:\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}(?![\d.,])")
-_LANDLINE = re.compile(r"(?<![\d.,])(?:\(0\d{2,3}\) ?|0\d{2,3}[- ])\d{7,8}(?![\d.,])")
+_LANDLINE = re.compile(r"(?<![\d.,])(?:\(0\d{2,3}\) ?|0\d{2,3}[- ])\d{3,4}[- ]?\d{4}(?![\d.,])")
 _SERVICE_LINE = re.compile(r"(?<![\d.,])[48]00[- ]?\d{3}[- ]?\d{4}(?![\d.,])")
 
 # Service numbers everyone dials; read as a number to dial wherever they stand,
@@ -80,7 +80,7 @@ def _code(m: re.Match[str]) -> str:
 
 def _counted(following: str) -> bool:
     """True when the text after a number makes it a quantity (120人, 110公斤, 12306元)."""
-    if takes_liang(following) or following.startswith(("元", "年", "月", "日", "号", "多", "余", "来", *BIG_UNITS)):
+    if takes_liang(following) or following.startswith(("元", "年", "月", "日", "多", "余", "来", *BIG_UNITS)):
         return True
     return bool(re.match(rf"\s*(?:{UNIT_RE})(?![A-Za-z])", following)) or following[:1] in tuple("岁度秒级届条")
 

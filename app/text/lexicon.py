@@ -29,7 +29,7 @@ _FIRST_READING = re.compile(r'\[\s*"([^"]+)"')
 
 
 @functools.lru_cache(maxsize=4096)
-def _tone3(marked: str) -> str:
+def tone3(marked: str) -> str:
     """'háng' → 'hang2'; neutral tone → 5; ü written v."""
     return to_tone3(marked, neutral_tone_with_five=True).replace("ü", "v")
 
@@ -39,7 +39,7 @@ class Lexicon:
         text = phrases_file.read_text(encoding="utf-8")
         self._phrases: dict[str, str] = {}
         for entry in _ENTRY.finditer(text):
-            readings = [_tone3(r) for r in _FIRST_READING.findall(entry.group(2))]
+            readings = [tone3(r) for r in _FIRST_READING.findall(entry.group(2))]
             if len(readings) == len(entry.group(1)):
                 self._phrases[entry.group(1)] = " ".join(readings)
         self._prefixes = {phrase[:i] for phrase in self._phrases for i in range(1, len(phrase))}
@@ -47,6 +47,11 @@ class Lexicon:
 
     def __len__(self) -> int:
         return len(self._phrases)
+
+    @property
+    def phrases(self) -> dict[str, str]:
+        """Phrase → space-separated toned syllables (read-only by convention)."""
+        return self._phrases
 
     def segment(self, run: str) -> list[str]:
         """Split a run of Chinese characters into dictionary phrases and single characters."""

@@ -41,6 +41,8 @@ from app.text.units import (
 from app.text.user_lexicon import UserLexicon
 
 _NUM = r"\d+(?:,\d{3})*(?:\.\d+)?"
+# After these a number labels something (1号, 1楼, 1路): 1 is yi1 whatever follows.
+_ORDINAL_AFTER = (*"号楼路班室栋幢期届季集章节页版", "年级", "号线")
 _SCORE_WORDS = re.compile(r"(比分|比赛|战胜|击败|打败|赢|输|负于|胜|以|战平|大比分|总比分)\s*$")
 _SCORE_AFTER = re.compile(r"\s*(获胜|取胜|战胜|击败|打败|赢|输|胜|负|落败|告负|领先|落后|战平|逆转|拿下)")
 
@@ -59,7 +61,7 @@ def _date(m: re.Match[str]) -> str:
     year, month, day = m.group("y"), m.group("m"), m.group("d")
     if not (1 <= int(month) <= 12 and 1 <= int(day) <= 31):
         return m.group(0)  # not a date: left to the generic rules
-    return f"{read_digits(year)}年{read_cardinal(month)}月{read_cardinal(day)}日"
+    return f"{read_digits(year)}年{_one(read_cardinal(month))}月{_one(read_cardinal(day))}日"
 
 
 def _year(m: re.Match[str]) -> str:
@@ -73,7 +75,7 @@ def _clock(m: re.Match[str]) -> str:
     if int(hour) > 24 or int(minute) > 59 or (second and int(second) > 59) or _is_score(m):
         parts = [hour, minute] + ([second] if second else [])
         return "比".join(read_cardinal(p) for p in parts)  # a score or ratio: 3:15 → 三比十五
-    text = read_cardinal_liang(hour) + "点"
+    text = _one(read_cardinal_liang(hour)) + "点"
     if int(minute) or second:
         text += ("零" if minute.startswith("0") and int(minute) else "") + read_cardinal(minute) + "分"
     if second:
@@ -126,6 +128,8 @@ def _currency(m: re.Match[str]) -> str:
 
 def _percent_word(number: str, sign: str) -> str:
     prefix = "千分之" if sign == "‰" else "百分之"
+    if number == "100" and sign == "%":
+        return "百分之百"
     if number.startswith("-"):
         return "负" + prefix + read_decimal(number[1:])
     return prefix + read_decimal(number)
@@ -168,7 +172,7 @@ def _range(m: re.Match[str]) -> str:
     a, b, unit = m.group("a"), m.group("b"), m.group("u") or m.group("u1")
     if (
         "." not in a + b
-        and "-" not in a
+        and "-" not in a + b
         and not unit
         and (int(a.replace(",", "")) > int(b.replace(",", "")) or _is_score(m))
     ):
@@ -178,7 +182,8 @@ def _range(m: re.Match[str]) -> str:
     second = _signed(b, unit or "") if unit else _amount(b, following)
     if not unit and takes_liang(following):
         first = _amount(a, following)
-    return first + _unit_word(m.group("u1")) + "到" + second + _unit_word(m.group("u"))
+    joint = "至" if m.group("sep") == "至" else "到"  # 3至5年 keeps the writer's word
+    return first + _unit_word(m.group("u1")) + joint + second + _unit_word(m.group("u"))
 
 
 def _with_unit(m: re.Match[str]) -> str:
@@ -196,6 +201,10 @@ def _number(m: re.Match[str]) -> str:
     before = m.string[m.start() - 1 : m.start()] if m.start() else ""
     if before != "第" and (takes_liang(following) or following.startswith(BIG_UNITS)):
         return read_cardinal_liang(plain)
+    if len(plain) >= 4 and before != "第":
+        return read_cardinal_liang(plain)  # 2000 两千, 20000 两万, as people say a bare amount
+    if following.startswith(_ORDINAL_AFTER):
+        return _one(read_cardinal(plain))  # 1号 1楼: a label, yi1 (the 一 of 一个 would change tone)
     return read_cardinal(plain)
 
 
@@ -213,8 +222,12 @@ RULES: list[Rule] = [
     ),
     Rule(re.compile(r"(?<![\d.])(?P<y>\d{4})(?=年|届|级|款|赛季|财年|年度)"), _year),
     Rule(re.compile(r"(?<![\d.])(?P<y>\d0)(?=年代)"), _year),
-    Rule(re.compile(r"(?<!\d)(?P<m>1[0-2]|0?[1-9])(?=月)"), lambda m: read_cardinal(m.group("m"))),
-    Rule(re.compile(r"(?<=月)(?P<d>3[01]|[12]\d|0?[1-9])(?=[日号])"), lambda m: read_cardinal(m.group("d"))),
+    Rule(
+        re.compile(r"(?<![\d.])(?P<a>1[0-2]|0?[1-9])\s*(?P<sep>[-~到至])\s*(?P<b>1[0-2]|0?[1-9])(?=月)"),
+        lambda m: _one(read_cardinal(m["a"])) + ("至" if m["sep"] == "至" else "到") + _one(read_cardinal(m["b"])),
+    ),
+    Rule(re.compile(r"(?<!\d)(?P<m>1[0-2]|0?[1-9])(?=月)"), lambda m: _one(read_cardinal(m.group("m")))),
+    Rule(re.compile(r"(?<=月)(?P<d>3[01]|[12]\d|0?[1-9])(?=[日号])"), lambda m: _one(read_cardinal(m.group("d")))),
     Rule(re.compile(rf"(?<!\d)(?P<a>{_TIME})\s*[-~到至]\s*(?P<b>{_TIME})(?!\d)"), _time_range),
     Rule(_CLOCK, _clock),
     Rule(
@@ -223,6 +236,10 @@ RULES: list[Rule] = [
     ),
     Rule(re.compile(rf"(?<![\d.])-?{_NUM}(?:\s*[-+×*÷/]\s*-?{_NUM})+\s*=\s*-?{_NUM}"), _expression),
     Rule(re.compile(rf"(?P<c>RMB|CNY|USD|HKD|EUR)\s*(?P<n>{_NUM})"), _money_code),
+    Rule(
+        re.compile(rf"(?<![\d.])(?P<a>{_NUM})\s*(?P<sep>[-~到至])\s*(?P<b>{_NUM})\s*元"),
+        lambda m: _amount(m["a"], "") + ("至" if m["sep"] == "至" else "到") + read_money_yuan(m["b"]),
+    ),
     Rule(
         re.compile(rf"¥\s*(?P<n>{_NUM})(?P<big>[万亿])?(?:\s*元)?|(?P<n2>{_NUM})\s*元"),
         lambda m: _yuan(m) if m["n"] else read_money_yuan(m["n2"]),
@@ -239,14 +256,14 @@ RULES: list[Rule] = [
     Rule(re.compile(r"(?<![\d.])(?P<v>\d+\.\d+)(?=\s*版)"), _version),
     Rule(
         re.compile(
-            rf"(?<![\d.A-Za-z])(?P<a>-?{_NUM})\s*(?P<u1>{_U})?\s*[-~到至]\s*(?P<b>-?{_NUM})\s*(?P<u>{_U})?(?![\d.])"
+            rf"(?<![\d.A-Za-z])(?P<a>-?{_NUM})\s*(?P<u1>{_U})?\s*(?P<sep>-{{1,2}}|[~到至])\s*(?P<b>-?{_NUM})\s*(?P<u>{_U})?(?![\d.])"
         ),
         _range,
     ),
     Rule(re.compile(rf"(?<![A-Za-z\d.])(?P<n>-?{_NUM})\s*(?P<u>{_U})"), _with_unit),
     Rule(re.compile(r"(?<=\d)\s*[+×*÷<>≤≥≠≈=]\s*(?=[\d-])"), lambda m: MATH_SIGNS[m.group(0).strip()]),
     Rule(re.compile(rf"(?<![A-Za-z0-9.])-(?P<n>{_NUM})"), lambda m: _one(read_decimal("-" + m["n"]))),
-    Rule(re.compile(rf"(?<=第)(?P<n>{_NUM})"), lambda m: read_cardinal(m["n"].replace(",", ""))),
+    Rule(re.compile(rf"(?<=第)(?P<n>{_NUM})"), lambda m: _number_word(m["n"])),
     Rule(re.compile(_NUM), _number),
     Rule(re.compile("|".join(re.escape(s) for s in SYMBOLS)), lambda m: SYMBOLS[m.group(0)]),
     Rule(re.compile(r"[ \t]{2,}|\t"), lambda m: " "),

@@ -164,3 +164,24 @@ def test_the_history_replays_and_downloads_earlier_clips_with_their_settings(pag
     assert oldest.locator("a").get_attribute("download").endswith(".wav")
     oldest.locator("button.replay").click()
     assert page.get_attribute("#player", "src") == first_src
+
+
+def test_the_reading_view_shows_pinyin_and_fixes_a_polyphone(page):
+    page.fill("#text", "房间号1208，银行行长来了。")
+    page.click("#preview-button")
+    page.wait_for_selector("#reading ruby", timeout=30_000)
+    rewritten = page.locator("#reading ruby.rewritten").first
+    assert "1208" in rewritten.text_content() and "yao1 er4 ling2 ba1" in rewritten.locator("rt").text_content()
+    assert "hang2" in page.text_content("#reading-sentences")
+    polyphone = page.locator("#reading ruby.polyphone", has_text="长").first
+    polyphone.click()
+    page.locator("#reading-fix button.reading-choice", has_text="chang2").click()
+    value = page.input_value("#text")
+    assert value.startswith("<speak>") and '<phoneme alphabet="pinyin" ph="chang2">长</phoneme>' in value
+    assert page.text_content("#reading-fix .lexicon-line") == "长 chang2"
+    page.click("#preview-button")  # the fix is now how it is read
+    page.wait_for_timeout(300)
+    deadline = time.monotonic() + 30
+    while "chang2" not in page.text_content("#reading-sentences"):
+        assert time.monotonic() < deadline
+        page.wait_for_timeout(100)

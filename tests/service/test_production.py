@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import signal
 import socket
 import threading
 import time
@@ -142,7 +143,7 @@ def test_every_format_decodes_to_the_expected_duration(live_server, fmt, rate):
 @pytest.mark.parametrize(
     ("body", "param"),
     [
-        ({"format": "aac"}, "format"),
+        ({"format": "m4a"}, "format"),
         ({"sample_rate": 11025}, "sample_rate"),
         ({"format": "ogg", "sample_rate": 44100}, "sample_rate"),
         ({"stream": "yes"}, "stream"),
@@ -209,3 +210,18 @@ def test_one_json_access_line_per_request_without_the_text(live_server):
     assert {"method", "path", "status", "duration_ms", "text_chars", "audio_seconds", "cache"} <= set(line)
     assert line["text_chars"] == 13
     assert "秘密" not in live_server.output()
+
+
+def test_a_reload_keeps_the_metrics_counted_so_far():
+    server = Gunicorn(workers=1).wait_ready()
+    try:
+        assert requests.post(server.url + "/tts", json={"text": "重新加载之前。"}, timeout=60).ok
+        before = metric(requests.get(server.url + "/metrics", timeout=10).text, "tts_characters_total")
+        assert before >= 7
+        server.process.send_signal(signal.SIGHUP)
+        time.sleep(2)
+        server.wait_ready()
+        after = metric(requests.get(server.url + "/metrics", timeout=10).text, "tts_characters_total")
+        assert after >= before
+    finally:
+        server.stop()

@@ -97,7 +97,7 @@ def test_service_without_a_usable_model_stays_up_and_says_why(tmp_path):
             try:
                 if requests.get(server.url + "/healthz", timeout=2).status_code == 200:
                     break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # still booting
                 pass
             assert time.monotonic() < deadline, server.output()
             time.sleep(0.2)

@@ -223,3 +223,30 @@ def test_decades_and_years(text, spoken):
 
 def test_a_full_width_comma_is_not_a_thousands_separator():
     assert normalize("有3，500人") == "有三，五百人"
+
+
+@pytest.mark.parametrize(
+    ("text", "spoken"),
+    [
+        ("021-5888 1234", "零二幺五八八八幺二三四"),
+        ("门牌号是88号", "门牌号是八八号"),
+        ("电信10000号", "电信幺零零零零号"),
+        ("波音737", "波音七三七"),
+    ],
+)
+def test_more_numbers_to_dial_and_names(text, spoken):
+    assert normalize(text) == spoken
+
+
+@pytest.mark.parametrize(
+    ("text", "spoken"),
+    [
+        ("100-200元", "一百到二百元"),
+        ("3至5年", "三至五年"),
+        ("1-3月", "壹到三月"),
+        ("100%", "百分之百"),
+        ("20000", "两万"),
+    ],
+)
+def test_ranges_keep_their_word_and_bare_amounts_say_liang(text, spoken):
+    assert normalize(text) == spoken

@@ -1,6 +1,7 @@
 """normalize_with_offsets: every spoken piece points at the characters of the input it came from."""
 
 import itertools
+import random
 
 import pytest
 
@@ -67,3 +68,18 @@ def test_normalize_is_exactly_the_joined_chunks(text):
 def test_collapsed_and_stripped_whitespace():
     chunks = normalize_with_offsets(" 你  好 ")
     assert chunks == [Chunk("你", 1, 2), Chunk(" ", 2, 4), Chunk("好", 4, 5)]
+
+
+def test_any_mix_of_digits_and_signs_normalises_without_error():
+    rng = random.Random(7)
+    alphabet = "0123456789-~.,:/%‰℃¥$+=×÷<>年月日号元个点至到 abAB@中第一()（）"
+    for _ in range(3000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 16)))
+        chunks = normalize_with_offsets(text)
+        assert normalize(text) == "".join(c.spoken for c in chunks)
+        assert all(a.end <= b.start for a, b in itertools.pairwise(chunks))
+
+
+def test_a_double_dash_range_and_a_decimal_ordinal():
+    assert normalize("约750--800") == "约七百五十到八百"
+    assert normalize("第9.8") == "第九点八"

@@ -1,0 +1,75 @@
+"""Common words whose last syllable is read in the neutral tone (轻声), as Mandarin is spoken.
+
+pypinyin's phrase readings are citation forms for many of them (头发 tou2 fa4,
+大夫 da4 fu1); a speaker says tóu·fa, dài·fu. These are the everyday words of
+the 普通话 neutral-tone lists; the reading given is the whole word's surface
+reading before tone sandhi.
+"""
+
+from __future__ import annotations
+
+NEUTRAL_TONE_WORDS: dict[str, tuple[str, ...]] = {
+    word: tuple(reading.split())
+    for word, reading in {
+        "大夫": "dai4 fu5",
+        "头发": "tou2 fa5",
+        "东西": "dong1 xi5",
+        "衣服": "yi1 fu5",
+        "朋友": "peng2 you5",
+        "事情": "shi4 qing5",
+        "知道": "zhi1 dao5",
+        "明白": "ming2 bai5",
+        "告诉": "gao4 su5",
+        "喜欢": "xi3 huan5",
+        "时候": "shi2 hou5",
+        "意思": "yi4 si5",
+        "先生": "xian1 sheng5",
+        "休息": "xiu1 xi5",
+        "窗户": "chuang1 hu5",
+        "豆腐": "dou4 fu5",
+        "耳朵": "er3 duo5",
+        "舒服": "shu1 fu5",
+        "清楚": "qing1 chu5",
+        "漂亮": "piao4 liang5",
+        "麻烦": "ma2 fan5",
+        "认识": "ren4 shi5",
+        "商量": "shang1 liang5",
+        "客气": "ke4 qi5",
+        "消息": "xiao1 xi5",
+        "生意": "sheng1 yi5",
+        "故事": "gu4 shi5",
+        "月亮": "yue4 liang5",
+        "眼睛": "yan3 jing5",
+        "眉毛": "mei2 mao5",
+        "石头": "shi2 tou5",
+        "木头": "mu4 tou5",
+        "骨头": "gu3 tou5",
+        "馒头": "man2 tou5",
+        "脑袋": "nao3 dai5",
+        "太阳": "tai4 yang5",
+        "爸爸": "ba4 ba5",
+        "妈妈": "ma1 ma5",
+        "哥哥": "ge1 ge5",
+        "姐姐": "jie3 jie5",
+        "弟弟": "di4 di5",
+        "妹妹": "mei4 mei5",
+        "爷爷": "ye2 ye5",
+        "奶奶": "nai3 nai5",
+        "姥姥": "lao3 lao5",
+        "孩子": "hai2 zi5",
+        "桌子": "zhuo1 zi5",
+        "房子": "fang2 zi5",
+        "地方": "di4 fang5",
+        "部分": "bu4 fen5",
+        "丈夫": "zhang4 fu5",
+        "打扮": "da3 ban5",
+        "收拾": "shou1 shi5",
+        "打听": "da3 ting5",
+        "暖和": "nuan3 huo5",
+        "热闹": "re4 nao5",
+        "多少": "duo1 shao5",
+        "厉害": "li4 hai5",
+        "委屈": "wei3 qu5",
+        "便宜": "pian2 yi5",
+    }.items()
+}

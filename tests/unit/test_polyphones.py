@@ -1,0 +1,82 @@
+"""Polyphones: the g2pM network run our way, weighed against phrase dictionaries, and user entries."""
+
+import pytest
+
+from app.text.disambiguate import choose
+from app.text.g2p import dictionary_readings, to_phrases
+from app.text.polyphones import polyphone_model
+from app.text.user_lexicon import UserLexicon
+
+
+def syllables(text: str, lexicon: UserLexicon | None = None) -> list[str]:
+    return [s for p in to_phrases(text, lexicon=lexicon) for s in p.syllables]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    ["刘乐阳认为他们表现不错，就向主教练推荐了他们。", "银行行长说还要重新调查。", "他长得很高，得到了奖励。"],
+)
+def test_our_network_picks_what_the_g2pm_package_picks(sentence):
+    from g2pM import G2pM
+
+    package = G2pM()(sentence, char_split=True, tone=True)
+    model = polyphone_model()
+    positions = [i for i, ch in enumerate(sentence) if model.is_polyphone(ch)]
+    ours = [g.reading for g in model.predict(sentence, positions)]
+    assert ours == [package[i].replace("u:", "v") for i in positions]
+
+
+@pytest.mark.parametrize(
+    ("text", "char", "reading"),
+    [
+        ("我了解这件事", "了", "liao3"),
+        ("他走了", "了", "le5"),
+        ("他跑得很快", "得", "de5"),
+        ("他得到了奖励", "得", "de2"),
+        ("看着我", "着", "zhe5"),
+        ("你别着急", "着", "zhao2"),
+        ("我们要调查清楚", "调", "diao4"),
+        ("空调的温度要调高", "调", "tiao2"),
+        ("他们在湖上划船", "划", "hua2"),
+        ("他成为了医生", "为", "wei2"),
+        ("这是为了你", "为", "wei4"),
+        ("你还钱了吗", "还", "huan2"),
+        ("银行的人很多", "行", "hang2"),
+    ],
+)
+def test_polyphones_are_read_by_their_context(text, char, reading):
+    assert dictionary_readings(text)[text.index(char)] == reading
+
+
+def test_the_model_does_not_overrule_dictionaries_that_agree():
+    # The network alone says hua4 here; every phrase dictionary says 划船 hua2 chuan2.
+    assert polyphone_model().predict("主要来自划船", [4])[0].reading == "hua4"
+    assert choose("主要来自划船", [4], {0, 2, 4, 6})[4].reading == "hua2"
+
+
+def test_yi_and_bu_are_left_to_tone_sandhi():
+    assert choose("一个不好", [0, 2], {0, 2, 4}) == {}
+
+
+def test_user_pinyin_entries_override_the_model_and_still_take_sandhi():
+    lexicon = UserLexicon.parse("行长 xing2 zhang3\n好好 hao3 hao3")
+    assert syllables("银行行长", lexicon) == ["yin2", "hang2", "xing2", "zhang3"]
+    assert syllables("好好", lexicon) == ["hao2", "hao3"]
+    assert syllables("银行行长") == ["yin2", "hang2", "hang2", "zhang3"]
+
+
+def test_dictionary_readings_are_before_sandhi():
+    assert dictionary_readings("你好") == {0: "ni3", 1: "hao3"}
+    assert syllables("你好") == ["ni2", "hao3"]
+
+
+def test_everyday_words_take_their_neutral_tone():
+    assert syllables("大夫") == ["dai4", "fu5"]
+    assert syllables("我弟弟") == ["wo3", "di4", "di5"]
+    # Citation readings (what polyphone test sets label) stay as the dictionary has them.
+    assert dictionary_readings("弟弟") == {0: "di4", 1: "di4"}
+
+
+def test_de_after_a_reduplicated_word_is_the_particle():
+    assert dictionary_readings("慢慢地走")[2] == "de5"
+    assert dictionary_readings("这个地方")[2] == "di4"
