@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import math
+import threading
 from dataclasses import dataclass
 
 from app.text.lexicon import lexicon
@@ -30,10 +31,18 @@ class Choice:
     candidates: tuple[str, ...]  # every reading the character can have
 
 
+_build_lock = threading.Lock()
+
+
 @functools.cache
-def phrase_votes() -> PhraseVotes:
-    """The process-wide vote table, built on first use (about 2 s)."""
+def _phrase_votes() -> PhraseVotes:
     return PhraseVotes(frozenset(polyphone_model().candidates), lexicon().phrases)
+
+
+def phrase_votes() -> PhraseVotes:
+    """The process-wide vote table, built on first use (1.5–3 s), once even when threads race."""
+    with _build_lock:
+        return _phrase_votes()
 
 
 def warm_up() -> None:
