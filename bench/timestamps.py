@@ -2,7 +2,8 @@
 
 Two measurements in one run, on the real code:
   1. component time: every function that exists only for timings (the alignment of
-     the model's durations, marks, the map to the document's text, the timing JSON),
+     the model's durations, marks, the map to the document's text, the JSON with the
+     base64 audio),
      timed inside real requests, against the thread CPU time of those requests;
   2. end to end: the same request with and without ``timestamps`` (audio bit for
      bit the same), alternating, thread CPU time; the paired difference.
@@ -80,7 +81,7 @@ def instrument(watch: Stopwatch) -> None:
     embedded.piece_timeline = watch.wrap(embedded.piece_timeline)
     embedded.with_marks = watch.wrap(embedded.with_marks)
     render.to_document = watch.wrap(render.to_document)
-    synthesizer.TimingWriter.add = watch.wrap(timings.TimingWriter.add)
+    synthesizer.timed_body = watch.wrap(timings.timed_body)  # the timing JSON and the base64 audio in it
 
 
 def cpu_of(fn: Callable[[], Any]) -> float:

@@ -10,8 +10,6 @@ deadline and the client between pieces. Nothing here knows about HTTP.
 
 from __future__ import annotations
 
-import base64
-import json
 import logging
 import time
 from collections.abc import Callable, Generator, Iterable, Iterator
@@ -35,7 +33,7 @@ from app.synthesis.plan import Piece, plan_pieces
 from app.synthesis.render import RenderedPiece, render_piece
 from app.synthesis.request import Job, SynthesisRequest, build_job
 from app.synthesis.stream import AudioStream
-from app.synthesis.timings import TimingWriter, merge, subtitles
+from app.synthesis.timings import TimingWriter, merge, timed_body
 from app.text import ssml
 from app.text.preview import SentenceReading, reading
 from app.text.user_lexicon import LexiconError, UserLexicon
@@ -171,7 +169,7 @@ class Synthesizer:
             audio = np.concatenate([r.audio for r in rendered])
             body = self.run(encode, audio, self.sample_rate, job.format, job.sample_rate, deadline=deadline)
             if job.output != "audio":
-                body = self.run(self._with_timings, job, rendered, body, deadline=deadline)
+                body = self.run(timed_body, job, rendered, body, self.sample_rate, deadline=deadline)
         clip = Clip(body, len(audio) / self.sample_rate, job.sample_rate, time.perf_counter() - started)
         self._count(job, clip.duration, clip.synthesis_seconds)
         self._cache.put(job.cache_key, clip)
@@ -247,22 +245,6 @@ class Synthesizer:
             pass  # logged by the host; /readyz reports it
         finally:
             self._warming = False
-
-    def _with_timings(self, job: Job, rendered: list[RenderedPiece], body: bytes) -> bytes:
-        """The response body of a request for timings (JSON) or subtitles, around the encoded audio."""
-        writer = TimingWriter(job, self.sample_rate)
-        parts = [writer.add(r.timeline, len(r.audio)) for r in rendered]
-        if job.output in ("srt", "vtt"):
-            return subtitles(writer, job.output).encode()
-        samples = sum(len(r.audio) for r in rendered)
-        document = {
-            "audio": base64.b64encode(body).decode(),
-            "format": job.format,
-            "sample_rate": job.sample_rate,
-            "duration": round(samples / self.sample_rate, 4),
-            **merge(parts),
-        }
-        return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
 
     def _render_piece(self, piece: Piece) -> RenderedPiece:
         try:

@@ -9,13 +9,16 @@ document order (tags removed; a ``<phoneme>`` is its element's text, a
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import base64
+import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 from app.audio.encode import encoder_delay
 from app.audio.subtitles import cues, to_srt, to_vtt
 from app.audio.timeline import CHAR, MARK, PAUSE, Segment, Timeline
+from app.synthesis.render import RenderedPiece
 from app.synthesis.request import Job
 from app.text.ssml import is_break_placeholder, is_mark_placeholder
 
@@ -129,3 +132,19 @@ def subtitles(writer: TimingWriter, kind: str) -> str:
     timeline = writer.timeline()
     items = cues(timeline, writer.display.text, delay=writer.delay)
     return to_srt(items) if kind == "srt" else to_vtt(items)
+
+
+def timed_body(job: Job, rendered: Sequence[RenderedPiece], audio: bytes, engine_rate: int) -> bytes:
+    """The response body of a request for timings (JSON around the encoded ``audio``) or subtitles."""
+    writer = TimingWriter(job, engine_rate)
+    parts = [writer.add(r.timeline, len(r.audio)) for r in rendered]
+    if job.output in ("srt", "vtt"):
+        return subtitles(writer, job.output).encode()
+    document = {
+        "audio": base64.b64encode(audio).decode(),
+        "format": job.format,
+        "sample_rate": job.sample_rate,
+        "duration": round(sum(len(r.audio) for r in rendered) / engine_rate, 4),
+        **merge(parts),
+    }
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
