@@ -120,7 +120,7 @@ def say(args: argparse.Namespace) -> None:
     synthesizer = Synthesizer(load_settings({"warmup": False, "log_level": "warning", "max_text_chars": MAX_CHARS}))
     job = synthesizer.prepare(to_request(args, text))
     pieces = synthesizer.plan(job)
-    audio = synthesizer.render(pieces, Deadline(None))
+    audio = (rendered.audio for rendered in synthesizer.render(pieces, Deadline(None)))
     # --progress / --no-progress; by default a bar only when stderr is a terminal.
     disable = None if args.progress is None else not args.progress
     progress = tqdm(audio, total=len(pieces), unit="sentence", file=sys.stderr, disable=disable)

@@ -76,6 +76,12 @@ class TTSParams(BaseModel):
     format: AudioFormatName = Field("wav", description="wav, mp3, ogg (Opus), flac, pcm (s16le) or aac (ADTS)")
     sample_rate: int | None = Field(None, description="output sample rate; the engine's own when omitted")
     stream: bool = Field(False, description="send audio sentence by sentence as it is produced")
+    timestamps: bool = Field(
+        False,
+        description="answer JSON: the audio (base64) with the start and end of every character and sentence "
+        "and the time of every SSML <mark>; with stream, one JSON line per sentence (NDJSON)",
+    )
+    subtitles: Literal["srt", "vtt"] | None = Field(None, description="answer subtitles (SRT or WebVTT) for the text")
     lexicon: dict[str, Annotated[str, Field(max_length=MAX_READING_CHARS)]] | None = Field(
         None,
         max_length=MAX_LEXICON_ENTRIES,

@@ -135,6 +135,7 @@
     download.textContent = "下载 " + clip.format.toUpperCase();
     info.textContent = "时长 " + clip.seconds.toFixed(2) + " 秒 · 合成用时 " + clip.took.toFixed(2) + " 秒";
     result.hidden = false;
+    document.dispatchEvent(new CustomEvent("huayin:clip", { detail: clip })); // karaoke.js
   }
 
   function remember(clip) {

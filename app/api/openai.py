@@ -95,6 +95,11 @@ class SpeechParams(BaseModel):
     pitch: Pitch | None = None
     volume: Volume = 1.0
     sample_rate: int | None = None
+    timestamps: bool = Field(
+        False,
+        description="extension (extra_body): answer JSON with the audio (base64) and character, sentence and "
+        "mark timings, as /tts does",
+    )
 
     @field_validator("sample_rate")
     @classmethod
@@ -143,8 +148,9 @@ def to_request(params: SpeechParams) -> tuple[SynthesisRequest, bool]:
         format=fmt,
         # OpenAI's pcm is 24 kHz whatever the model's own rate; clients rely on it.
         sample_rate=params.sample_rate or (OPENAI_PCM_RATE if fmt == "pcm" else None),
+        timestamps=params.timestamps,
     )
-    return tts_request, fmt in STREAMED_FORMATS
+    return tts_request, fmt in STREAMED_FORMATS and not params.timestamps
 
 
 @bp.post("/audio/speech")
@@ -153,7 +159,8 @@ def speech() -> Response:
         raise UnsupportedMediaType("send a JSON body (Content-Type: application/json)")
     params: SpeechParams = parse_request(SpeechParams, request)
     tts_request, stream = to_request(params)
-    return audio_response(tts_request, stream=stream, events=params.stream_format == "sse")
+    events = params.stream_format == "sse" and not params.timestamps
+    return audio_response(tts_request, stream=stream, events=events)
 
 
 @bp.get("/models")

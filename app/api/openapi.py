@@ -78,6 +78,49 @@ def _audio(description: str) -> dict:
     }
 
 
+def _timed_audio(description: str) -> dict:
+    """Audio, or with ``timestamps`` the audio and its timings, or with ``subtitles`` a subtitle file."""
+    response = _audio(description)
+    response["content"] = {
+        **response["content"],
+        "application/json": {"schema": _ref("Timings")},
+        "application/x-ndjson": {
+            "schema": {"type": "string"},
+            "example": '{"audio":"<base64>","characters":[…],"sentences":[…],"marks":[]}',
+        },
+        "application/x-subrip; charset=utf-8": {"schema": {"type": "string"}},
+        "text/vtt; charset=utf-8": {"schema": {"type": "string"}},
+    }
+    return response
+
+
+def _timing(*fields: str) -> dict:
+    types = {"text": "string", "name": "string", "start": "number", "end": "number", "time": "number"}
+    types |= {"offset": "integer", "length": "integer"}
+    return {"type": "object", "required": list(fields), "properties": {f: {"type": types[f]} for f in fields}}
+
+
+TIMINGS = {
+    "type": "object",
+    "description": "With timestamps: the audio and where everything is in it. Times are seconds in the audio as "
+    "decoded (MP3 and AAC include their decoder delay, 1105 and 1024 samples); offset and length index the "
+    "request's text (for "
+    "SSML: its text content in document order, a <phoneme> counting as its element's text, <break> and <mark> "
+    "as nothing). A span that normalisation rewrote (2024, ¥12.5, 14:30) is one entry; punctuation followed by "
+    "a pause is an entry with the pause's interval. Sentences are the pieces the text was spoken in.",
+    "required": ["audio", "format", "sample_rate", "duration", "characters", "sentences", "marks"],
+    "properties": {
+        "audio": {"type": "string", "format": "byte", "description": "the audio in the requested format, base64"},
+        "format": {"type": "string"},
+        "sample_rate": {"type": "integer"},
+        "duration": {"type": "number"},
+        "characters": {"type": "array", "items": _timing("text", "start", "end", "offset", "length")},
+        "sentences": {"type": "array", "items": _timing("text", "start", "end", "offset", "length")},
+        "marks": {"type": "array", "items": _timing("name", "time")},
+    },
+}
+
+
 def _json(description: str, schema: dict | None = None) -> dict:
     return {"description": description, "content": {"application/json": {"schema": schema or {"type": "object"}}}}
 
@@ -241,7 +284,14 @@ def build(settings: Settings) -> dict:
                             "multipart/form-data": {"schema": _ref("TTSRequest")},
                         },
                     },
-                    "responses": {"200": _audio("the audio, in the requested format"), **_errors("Error", *tts_errors)},
+                    "responses": {
+                        "200": _timed_audio(
+                            "the audio, in the requested format; with timestamps, JSON (NDJSON when streamed: one "
+                            "line per sentence with the next chunk of the audio stream and that sentence's timings, "
+                            "then a line with done); with subtitles, SRT or WebVTT (cues at clauses, ≤ 20 characters)"
+                        ),
+                        **_errors("Error", *tts_errors),
+                    },
                 },
                 "get": {
                     "summary": "Synthesise speech (quick links)",
@@ -250,7 +300,7 @@ def build(settings: Settings) -> dict:
                     "parameters": _query_parameters(tts),
                     "responses": {
                         "200": {
-                            **_audio("the audio, in the requested format"),
+                            **_timed_audio("the audio, in the requested format (or timings, or subtitles: see POST)"),
                             "headers": {
                                 **_audio("")["headers"],
                                 "ETag": {
@@ -284,9 +334,15 @@ def build(settings: Settings) -> dict:
                     },
                     "responses": {
                         "200": {
-                            **_audio("the audio; mp3, opus, aac and pcm are streamed as they are made"),
+                            **_audio(
+                                "the audio; mp3, opus, aac and pcm are streamed as they are made. Extension: with "
+                                '"timestamps": true (the OpenAI SDKs: extra_body={"timestamps": True}) the answer is '
+                                "the JSON of /tts with timestamps (schema Timings), whole; without it the response is "
+                                "exactly OpenAI's"
+                            ),
                             "content": {
                                 **_audio("")["content"],
+                                "application/json": {"schema": _ref("Timings")},
                                 "text/event-stream": {
                                     "schema": {"type": "string"},
                                     "example": 'data: {"type":"speech.audio.delta","audio":"<base64>"}',
@@ -373,6 +429,7 @@ def build(settings: Settings) -> dict:
                 "SpeechRequest": speech,
                 "JobRequest": _model_schema(JobParams, settings.max_job_chars, "text"),
                 "Job": _job_schema(),
+                "Timings": TIMINGS,
                 "Error": error_object,
                 "OpenAIError": openai_error,
             },

@@ -34,6 +34,8 @@ class AudioResponse(Response):
             super().__init__(result.body, content_type=job.media_type)
         elif events:
             super().__init__(speech_events(result, len(job.request.text)), content_type="text/event-stream")
+        elif job.output == "timestamps":
+            super().__init__(result, content_type="application/x-ndjson")  # a JSON line per sentence
         else:
             super().__init__(result, content_type=job.media_type)
         self.job = job
@@ -98,8 +100,10 @@ def audio_response(
         not_modified.headers["Cache-Control"] = cache_control
         return not_modified
     cancelled = disconnect_check(request.environ)
-    result = service.stream(job, cancelled) if stream or events else service.clip(job, cancelled)
-    response = AudioResponse(job, result, events=events)
+    # Subtitles are cut at clauses across the whole text: they come whole.
+    streamed = (stream or events) and job.output in ("audio", "timestamps")
+    result = service.stream(job, cancelled) if streamed else service.clip(job, cancelled)
+    response = AudioResponse(job, result, events=events and streamed)
     if max_age:
         response.set_etag(etag)
         response.headers["Cache-Control"] = cache_control

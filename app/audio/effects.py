@@ -51,16 +51,22 @@ def frame_rms(audio: np.ndarray, sample_rate: int) -> tuple[np.ndarray, int]:
     return np.sqrt(np.mean(frames**2, axis=1)), frame
 
 
-def trim_silence(audio: np.ndarray, sample_rate: int, *, start: bool, end: bool) -> np.ndarray:
-    """Cut the leading and/or trailing silence of ``audio`` (all of it if it is all silent)."""
+def silence_bounds(audio: np.ndarray, sample_rate: int, *, start: bool, end: bool) -> tuple[int, int]:
+    """The [first, last) samples ``trim_silence`` keeps (both 0 when it is all silent)."""
     if not (start or end) or audio.size == 0:
-        return audio
+        return 0, len(audio)
     rms, frame = frame_rms(audio, sample_rate)
     loud = np.flatnonzero(rms > SILENCE_RELATIVE_RMS * rms.max()) if rms.size and rms.max() > 0 else []
     if len(loud) == 0:
-        return audio[:0]
-    first = loud[0] * frame if start else 0
-    last = (loud[-1] + 1) * frame if end else len(audio)
+        return 0, 0
+    first = int(loud[0]) * frame if start else 0
+    last = (int(loud[-1]) + 1) * frame if end else len(audio)
+    return first, last
+
+
+def trim_silence(audio: np.ndarray, sample_rate: int, *, start: bool, end: bool) -> np.ndarray:
+    """Cut the leading and/or trailing silence of ``audio`` (all of it if it is all silent)."""
+    first, last = silence_bounds(audio, sample_rate, start=start, end=end)
     return audio[first:last]
 
 

@@ -25,6 +25,13 @@ from app.schemas import SAMPLE_RATES
 
 MP3_BITRATE_KBPS = 64  # transparent for 24 kHz mono speech
 WAV_HEADER_BYTES = 44  # the streamed header: RIFF, fmt (16 bytes of format), data
+# Our MP3 stream has no Xing/LAME tag (where gapless players read the delay), so decoders play the
+# encoder's and decoder's delay (576 + 529 samples) before the first sample: measured +1105 samples at
+# every rate with libsndfile and mpg123. ADTS AAC has no edit list either: FFmpeg's encoder primes 1024
+# samples, which its decoder plays (measured at 24 and 48 kHz; 16 kHz decodes 3 ms later still).
+# WAV, FLAC, PCM and Ogg Opus start at t = 0.
+MP3_DELAY_SAMPLES = 1105
+AAC_DELAY_SAMPLES = 1024
 
 
 @dataclass(frozen=True)
@@ -52,6 +59,11 @@ FORMATS: dict[str, AudioFormat] = {
         AudioFormat("aac", "audio/aac", "aac"),  # ADTS frames
     )
 }
+
+
+def encoder_delay(fmt: str, rate: int) -> float:
+    """Seconds a decoder plays before the first sample of the audio (timestamps add it)."""
+    return {"mp3": MP3_DELAY_SAMPLES, "aac": AAC_DELAY_SAMPLES}.get(fmt, 0) / rate
 
 
 def to_pcm16(audio: np.ndarray) -> bytes:

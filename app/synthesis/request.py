@@ -21,6 +21,13 @@ from app.synthesis.lexicons import request_lexicon
 from app.text import FRONTEND_VERSION, ssml
 from app.text.user_lexicon import UserLexicon
 
+# Responses other than audio: media type and file extension.
+OUTPUT_TYPES = {
+    "timestamps": ("application/json", "json"),
+    "srt": ("application/x-subrip; charset=utf-8", "srt"),
+    "vtt": ("text/vtt; charset=utf-8", "vtt"),
+}
+
 
 @dataclass(frozen=True)
 class SynthesisRequest:
@@ -35,6 +42,8 @@ class SynthesisRequest:
     volume: float = 1.0
     format: str = "wav"
     sample_rate: int | None = None
+    timestamps: bool = False  # answer JSON: the audio (base64) with character, sentence and mark timings
+    subtitles: str | None = None  # "srt" or "vtt": answer a subtitle file instead of audio
     lexicon: Mapping[str, str] | None = None  # this request's own readings, over the deployment's
 
     @classmethod
@@ -56,13 +65,21 @@ class Job:
     lexicon: UserLexicon | None = None  # the deployment's entries with the request's on top
 
     @property
+    def output(self) -> str:
+        """What the response is: "audio", "timestamps" (JSON), or subtitles ("srt", "vtt")."""
+        return self.request.subtitles or ("timestamps" if self.request.timestamps else "audio")
+
+    @property
     def media_type(self) -> str:
+        if self.output != "audio":
+            return OUTPUT_TYPES[self.output][0]
         return FORMATS[self.format].content_type(self.sample_rate)
 
     @property
     def filename(self) -> str:
         """A name for the file: the emotion and a digest of what was asked, e.g. huayin-happy-3f2a….mp3."""
-        return f"huayin-{self.request.emotion}-{self.cache_key[:10]}.{FORMATS[self.format].extension}"
+        extension = OUTPUT_TYPES[self.output][1] if self.output != "audio" else FORMATS[self.format].extension
+        return f"huayin-{self.request.emotion}-{self.cache_key[:10]}.{extension}"
 
     def style(self, span: ssml.Span) -> Style:
         """The delivery of ``span``: the request's controls, then the span's own SSML changes."""
@@ -96,6 +113,15 @@ def build_job(
     voice = request.voice or engine.voice_ids[0]
     if voice not in engine.voice_ids:
         raise InvalidParameter(f"unknown voice '{voice}'; available: {', '.join(engine.voice_ids)}", param="voice")
+    if request.timestamps and request.subtitles:
+        raise InvalidParameter("ask for 'timestamps' or for 'subtitles', not both", param="subtitles")
+    if (request.timestamps or request.subtitles) and not engine.timings:
+        raise InvalidParameter(
+            f"the {engine.name} engine cannot tell where each character is in its audio: "
+            "'timestamps' and 'subtitles' need the embedded engine",
+            code="timestamps_unsupported",
+            param="subtitles" if request.subtitles else "timestamps",
+        )
     fmt = FORMATS[request.format]
     rate = request.sample_rate or engine.sample_rate
     if rate not in fmt.rates:
@@ -106,7 +132,9 @@ def build_job(
     own = request_lexicon(request.lexicon)
     merged = deployment.merged(own) if deployment is not None else own
     output = {"engine": engine.name, "model": engine.model, "frontend": FRONTEND_VERSION, "lexicon": digest}
-    key = cache_key(**output, request=asdict(request), voice=voice, rate=rate)
+    # Only asked-for timings are part of the key: plain requests keep their keys and ETags.
+    asked = {k: v for k, v in asdict(request).items() if v or k not in ("timestamps", "subtitles")}
+    key = cache_key(**output, request=asked, voice=voice, rate=rate)
     return Job(request, voice, parse_document(request.text), fmt.name, rate, key, engine.native_emotions, merged)
 
 

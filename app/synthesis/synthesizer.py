@@ -14,7 +14,7 @@ import logging
 import time
 from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import numpy as np
@@ -30,9 +30,10 @@ from app.synthesis.cache import AudioCache, Clip, SharedCache
 from app.synthesis.host import EngineHost
 from app.synthesis.lexicons import deployment_lexicon
 from app.synthesis.plan import Piece, plan_pieces
-from app.synthesis.render import render_piece
+from app.synthesis.render import RenderedPiece, render_piece
 from app.synthesis.request import Job, SynthesisRequest, build_job
 from app.synthesis.stream import AudioStream
+from app.synthesis.timings import TimingWriter, merge, timed_body
 from app.text import ssml
 from app.text.preview import SentenceReading, reading
 from app.text.user_lexicon import LexiconError, UserLexicon
@@ -58,6 +59,8 @@ class Result:
     audio: np.ndarray
     sample_rate: int
     synthesis_seconds: float
+    # Character, sentence and mark timings, as the API sends them (empty when the engine cannot tell).
+    timings: dict[str, Any] = field(default_factory=dict)
 
     @property
     def duration(self) -> float:
@@ -123,15 +126,22 @@ class Synthesizer:
 
     def plan(self, job: Job, lead_chars: int | None = None) -> list[Piece]:
         """The engine calls to make; with ``lead_chars`` the first is kept that short (streaming)."""
-        pieces = plan_pieces(job.document.items, job.style, self.settings.max_sentence_chars, lead_chars, job.lexicon)
+        pieces = plan_pieces(
+            job.document.items,
+            job.style,
+            self.settings.max_sentence_chars,
+            lead_chars,
+            job.lexicon,
+            self.engine.inline_breaks,
+        )
         if not any(p.text or p.pause_after for p in pieces):
             raise InvalidParameter("'text' contains nothing that can be spoken", code="nothing_to_say", param="text")
         return pieces
 
     def render(
         self, pieces: Iterable[Piece], deadline: Deadline | None = None, cancelled: Callable[[], bool] = never
-    ) -> Generator[np.ndarray, None, None]:
-        """Audio of each piece in turn (float32 at ``sample_rate``), each rendered on a synthesis thread."""
+    ) -> Generator[RenderedPiece, None, None]:
+        """Each piece in turn: its audio (float32 at ``sample_rate``) and timeline, rendered on a synthesis thread."""
         deadline = deadline or Deadline(self.settings.request_timeout)
         for piece in pieces:
             if cancelled():
@@ -155,8 +165,11 @@ class Synthesizer:
         started = time.perf_counter()
         with self._admitted(deadline):
             pieces = self.run(self.plan, job, deadline=deadline)
-            audio = np.concatenate(list(self.render(pieces, deadline, cancelled)))
+            rendered = list(self.render(pieces, deadline, cancelled))
+            audio = np.concatenate([r.audio for r in rendered])
             body = self.run(encode, audio, self.sample_rate, job.format, job.sample_rate, deadline=deadline)
+            if job.output != "audio":
+                body = self.run(timed_body, job, rendered, body, self.sample_rate, deadline=deadline)
         clip = Clip(body, len(audio) / self.sample_rate, job.sample_rate, time.perf_counter() - started)
         self._count(job, clip.duration, clip.synthesis_seconds)
         self._cache.put(job.cache_key, clip)
@@ -178,6 +191,7 @@ class Synthesizer:
             self.sample_rate,
             lambda fn, *args: self.run(fn, *args, deadline=deadline),
             held,
+            TimingWriter(job, self.sample_rate) if job.output == "timestamps" else None,
         )
         held.callback(lambda: self._count(job, stream.produced, time.perf_counter() - started))
         return stream
@@ -198,8 +212,11 @@ class Synthesizer:
         started = time.perf_counter()
         job = self.prepare(request, max_chars=None)
         deadline = Deadline(self.settings.request_timeout)
-        audio = np.concatenate(list(self.render(self.run(self.plan, job, deadline=deadline), deadline)))
-        return Result(audio, self.sample_rate, time.perf_counter() - started)
+        rendered = list(self.render(self.run(self.plan, job, deadline=deadline), deadline))
+        audio = np.concatenate([r.audio for r in rendered])
+        writer = TimingWriter(job, self.sample_rate)
+        timings = merge(writer.add(r.timeline, len(r.audio)) for r in rendered)
+        return Result(audio, self.sample_rate, time.perf_counter() - started, timings)
 
     def warm_up(self) -> None:
         """Load the engine and exercise every path once, in the background.
@@ -220,7 +237,7 @@ class Synthesizer:
         try:
             for emotion in ("neutral", "happy"):  # the plain path and the WORLD effects path
                 job = self.prepare(SynthesisRequest(text, emotion=emotion), max_chars=None)
-                audio = np.concatenate(list(self.render(self.plan(job), deadline)))
+                audio = np.concatenate([r.audio for r in self.render(self.plan(job), deadline)])
             for fmt in FORMATS:
                 self.run(encode, audio, self.sample_rate, fmt, deadline=deadline)
             self.run(release_free_memory, deadline=deadline)
@@ -229,7 +246,7 @@ class Synthesizer:
         finally:
             self._warming = False
 
-    def _render_piece(self, piece: Piece) -> np.ndarray:
+    def _render_piece(self, piece: Piece) -> RenderedPiece:
         try:
             engine = self._host.engine()
         except EngineUnavailable as exc:

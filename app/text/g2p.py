@@ -20,7 +20,7 @@ from app.text.disambiguate import choose
 from app.text.lexicon import lexicon as phrase_lexicon
 from app.text.neutral_tone import NEUTRAL_TONE_WORDS
 from app.text.sandhi import apply_sandhi
-from app.text.ssml import PLACEHOLDER_CLASS, Reading
+from app.text.ssml import PLACEHOLDER_CLASS, Reading, is_break_placeholder
 from app.text.user_lexicon import UserLexicon
 
 # Prosodic break labels of the Baker corpus: #0 none, #2 phrase, #3 intonational phrase.
@@ -58,6 +58,9 @@ class Phrase:
 
     syllables: tuple[str, ...]
     brk: str = BREAK_NONE
+    # Where each syllable came from, for timestamps: the [start, end) of its unit in the text
+    # (a spelled Latin word or a <phoneme> is one unit). Not part of equality.
+    sources: tuple[tuple[int, int], ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True)
@@ -191,7 +194,7 @@ def _words(text: str, readings: Mapping[str, Reading] | None, lexicon: UserLexic
             reading = (readings or {}).get(m.group("reading"))
             if reading:
                 items.append(_fixed(m.start(), m.end(), list(reading.syllables), "ssml"))
-        elif m.group("mark") in _CLAUSE_MARKS:
+        elif m.group("mark") in _CLAUSE_MARKS or is_break_placeholder(m.group("mark")):  # SSML <break>
             items.append(BREAK_CLAUSE)
         elif m.group("mark") in _PHRASE_MARKS:
             items.append(BREAK_PHRASE)
@@ -247,4 +250,7 @@ def to_phrases(
     ``readings`` maps the placeholder characters of SSML ``<phoneme>`` overrides
     to the syllables they stand for; ``lexicon`` adds users' pinyin entries.
     """
-    return [Phrase(p.syllables, p.brk) for p in read_units(text, readings, lexicon)]
+    return [
+        Phrase(p.syllables, p.brk, tuple((u.start, u.end) for u in p.units for _ in u.syllables))
+        for p in read_units(text, readings, lexicon)
+    ]

@@ -3,7 +3,7 @@
 Parsed with defusedxml and DTDs refused outright, so entity expansion ("billion
 laughs") and external entities never reach the parser. Supported elements:
 speak, p, s, break, prosody, emotion (the markup of the Sambert multi-emotion
-models), say-as, phoneme (pinyin) and sub. Anything else is an error, so a typo
+models), say-as, phoneme (pinyin), sub and mark. Anything else is an error, so a typo
 is reported instead of being read aloud or silently ignored.
 """
 
@@ -25,7 +25,24 @@ from app.text.say_as import SayAsError, say_as
 PLACEHOLDER_BASE = 0xE000
 PLACEHOLDER_LIMIT = 0xF8FF
 PLACEHOLDER_CLASS = f"{chr(PLACEHOLDER_BASE)}-{chr(PLACEHOLDER_LIMIT)}"  # for regex character classes
+# A <break> inside a sentence and a <mark> travel the same way, one character each, but from plane-15
+# private use: the splitter does not count them as speakable, NFKC and the normaliser's rules leave them
+# alone, and the G2P turns a break into a clause break (#3) and a mark into nothing.
+BREAK_BASE = 0xF0000
+MARK_BASE = 0xF8000
+MARK_LIMIT = 0xFFFFD
+
+
+def is_break_placeholder(ch: str) -> bool:
+    return len(ch) == 1 and BREAK_BASE <= ord(ch) < MARK_BASE
+
+
+def is_mark_placeholder(ch: str) -> bool:
+    return len(ch) == 1 and MARK_BASE <= ord(ch) <= MARK_LIMIT
+
+
 MAX_BREAK_S = 10.0
+MAX_MARK_NAME = 100
 # Silence costs memory like speech does: a document's breaks are bounded in total.
 MAX_TOTAL_BREAKS_S = 60.0
 
@@ -83,6 +100,12 @@ class Break:
 class Document:
     items: list[Span | Break]
     readings: dict[str, Reading]
+    marks: dict[str, str] = field(default_factory=dict)  # placeholder → the <mark>'s name
+
+    @property
+    def text(self) -> str:
+        """The text content in document order (placeholders included): what timestamps' offsets index."""
+        return "".join(item.text for item in self.items if isinstance(item, Span))
 
 
 def is_ssml(text: str) -> bool:
@@ -102,7 +125,7 @@ def parse(text: str) -> Document:
     builder.walk(root, _Delivery())
     if sum(i.seconds for i in builder.items if isinstance(i, Break)) > MAX_TOTAL_BREAKS_S:
         raise SSMLError(f"the <break> elements add up to more than {MAX_TOTAL_BREAKS_S:g}s of silence")
-    return Document(builder.items, builder.readings)
+    return Document(builder.items, builder.readings, builder.marks)
 
 
 def _tag(element: Element) -> str:
@@ -120,6 +143,7 @@ class _Builder:
     def __init__(self) -> None:
         self.items: list[Span | Break] = []
         self.readings: dict[str, Reading] = {}
+        self.marks: dict[str, str] = {}
 
     def text(self, text: str | None, delivery: _Delivery) -> None:
         if not text:
@@ -164,11 +188,23 @@ class _Builder:
             self.text(alias, delivery)
         elif tag == "phoneme":
             self.text(self._phoneme(el), delivery)
+        elif tag == "mark":
+            self.text(self._mark(el), delivery)
         else:
             raise SSMLError(
                 f"unsupported SSML element <{tag}>; supported: speak, p, s, break, prosody, emotion, say-as, "
-                "phoneme, sub"
+                "phoneme, sub, mark"
             )
+
+    def _mark(self, el: Element) -> str:
+        name = el.get("name")
+        if not name or len(name) > MAX_MARK_NAME:
+            raise SSMLError(f'<mark> needs a name attribute of 1–{MAX_MARK_NAME} characters, e.g. <mark name="p1"/>')
+        code = MARK_BASE + len(self.marks)
+        if code > MARK_LIMIT:
+            raise SSMLError("too many <mark> elements")
+        self.marks[chr(code)] = name
+        return chr(code)
 
     def _phoneme(self, el: Element) -> str:
         alphabet = el.get("alphabet", "pinyin")
