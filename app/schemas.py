@@ -132,3 +132,10 @@ class JobParams(TTSParams):
         if stream:
             raise ValueError("a job's audio is a file; stream with /tts?stream=true instead")
         return stream
+
+    @field_validator("timestamps", "subtitles")
+    @classmethod
+    def _no_timings_yet(cls, value: object) -> object:
+        if value:
+            raise ValueError("jobs do not offer timings or subtitles yet; ask /tts for them, clause by clause")
+        return value
