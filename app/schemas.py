@@ -135,7 +135,7 @@ class JobParams(TTSParams):
 
     @field_validator("timestamps", "subtitles")
     @classmethod
-    def _no_timings_yet(cls, value: object) -> object:
+    def _timings_come_anyway(cls, value: object) -> object:
         if value:
-            raise ValueError("jobs do not offer timings or subtitles yet; ask /tts for them, clause by clause")
+            raise ValueError("a job always records its timings: GET /v1/audio/jobs/<id>/timings or /subtitles.srt")
         return value

@@ -63,8 +63,8 @@ def _core_loop(share: list[str], start: multiprocessing.Event, out: multiprocess
             job = synthesizer.prepare(SynthesisRequest(text), max_chars=None)
             encoder = StreamEncoder("wav", synthesizer.sample_rate, job.sample_rate)
             file.write(encoder.start())
-            for audio in synthesizer.render(synthesizer.plan(job), Deadline(None)):
-                file.write(encoder.write(audio))
+            for rendered in synthesizer.render(synthesizer.plan(job), Deadline(None)):
+                file.write(encoder.write(rendered.audio))
             file.write(encoder.finish())
     out.put("done")
 

@@ -33,6 +33,9 @@ bp = Blueprint("jobs", __name__, url_prefix="/v1/audio/jobs")
 _KEY = "huayin.jobs"
 
 
+SUBTITLE_TYPES = {"srt": "application/x-subrip", "vtt": "text/vtt"}
+
+
 def init_jobs(app: Flask, settings: Settings) -> None:
     """Jobs need Redis; without TTS_REDIS_URL the routes answer 503 with the reason."""
     if not settings.redis_url:
@@ -121,6 +124,24 @@ def audio(job_id: str) -> Response:
     response.headers["Cache-Control"] = "private, no-cache"
     response.headers["X-Audio-Duration"] = f"{record.audio_seconds:.3f}"
     response.headers["X-Sample-Rate"] = str(record.sample_rate)
+    return response
+
+
+@bp.get("/<job_id>/timings")
+def timings(job_id: str) -> Response:
+    """When every character and sentence of the job's audio is heard (as ``/tts`` with ``timestamps``)."""
+    document = get_jobs().timings(_checked_id(job_id), _client())
+    return _json({k: v for k, v in document.items() if k not in SUBTITLE_TYPES})
+
+
+@bp.get("/<job_id>/subtitles.<kind>")
+def subtitles(job_id: str, kind: str) -> Response:
+    """The job's subtitles: ``subtitles.srt`` or ``subtitles.vtt``."""
+    if kind not in SUBTITLE_TYPES:
+        raise JobNotFound(f"no subtitles.{kind[:10]}: ask for subtitles.srt or subtitles.vtt")
+    document = get_jobs().timings(_checked_id(job_id), _client())
+    response = Response(document[kind], mimetype=SUBTITLE_TYPES[kind])
+    response.headers["Content-Disposition"] = f'inline; filename="huayin-{job_id}.{kind}"'
     return response
 
 

@@ -65,6 +65,44 @@ def job_paths(bearer: list) -> dict:
                 },
             },
         },
+        "/v1/audio/jobs/{job_id}/timings": {
+            "parameters": job_id,
+            "get": {
+                "summary": "When each character and sentence of the finished job's audio is heard",
+                "operationId": "getJobTimings",
+                "security": bearer,
+                "responses": {
+                    "200": json_response("characters, sentences and marks, as /tts with timestamps (no audio)"),
+                    "404": error("no such job, or its engine gives no timings (timestamps_unsupported)", "Error"),
+                    "409": error("the job has not succeeded (yet)", "Error"),
+                    **errors("Error", 401, 429),
+                    **gone,
+                    **unavailable,
+                },
+            },
+        },
+        "/v1/audio/jobs/{job_id}/subtitles.{kind}": {
+            "parameters": [
+                *job_id,
+                {"name": "kind", "in": "path", "required": True, "schema": {"type": "string", "enum": ["srt", "vtt"]}},
+            ],
+            "get": {
+                "summary": "The finished job's subtitles (SRT or WebVTT)",
+                "operationId": "getJobSubtitles",
+                "security": bearer,
+                "responses": {
+                    "200": {
+                        "description": "the subtitle file",
+                        "content": {t: {"schema": {"type": "string"}} for t in ("application/x-subrip", "text/vtt")},
+                    },
+                    "404": error("no such job, or its engine gives no timings (timestamps_unsupported)", "Error"),
+                    "409": error("the job has not succeeded (yet)", "Error"),
+                    **errors("Error", 401, 429),
+                    **gone,
+                    **unavailable,
+                },
+            },
+        },
     }
 
 

@@ -20,6 +20,12 @@ class JobNotFinished(ApiError):
     status, code = 409, "job_not_finished"
 
 
+class NoTimings(ApiError):
+    """The job's engine gives no timings (Sambert), so there are none to send."""
+
+    status, code = 404, "timestamps_unsupported"
+
+
 class TooManyJobs(ApiError):
     status, code = 429, "too_many_jobs"
 

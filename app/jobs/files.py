@@ -10,6 +10,7 @@ removes a result as soon as it sees its job has expired.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
@@ -27,7 +28,8 @@ from app.jobs.state import RUNNING, SUCCEEDED, JobRecord
 log = logging.getLogger(__name__)
 
 _PART = re.compile(r"\.(?P<id>[A-Za-z0-9_-]{22})\.(?P<owner>[A-Za-z0-9_.-]+)\.part")
-_RESULT = re.compile(r"(?P<id>[A-Za-z0-9_-]{22})\.[a-z0-9]+")
+_RESULT = re.compile(r"(?P<id>[A-Za-z0-9_-]{22})\.(?:timings\.json|[a-z0-9]+)")
+TIMINGS_SUFFIX = ".timings.json"
 
 
 class ResultFiles:
@@ -36,6 +38,22 @@ class ResultFiles:
 
     def path(self, job_id: str, fmt: str) -> Path:
         return self.root / f"{job_id}.{FORMATS[fmt].extension}"
+
+    def timings_path(self, job_id: str) -> Path:
+        """The job's timings and subtitles (when its engine gives timings), beside its audio."""
+        return self.root / f"{job_id}{TIMINGS_SUFFIX}"
+
+    def write_timings(self, job_id: str, owner: str, document: dict) -> None:
+        """Write the timings whole (temporary name, fsync, rename), before the audio is announced."""
+        part = self.root / f".{job_id}.{owner}.timings.part"
+        try:
+            with open(part, "w", encoding="utf-8") as file:
+                json.dump(document, file, ensure_ascii=False, separators=(",", ":"))
+                file.flush()
+                os.fsync(file.fileno())
+            os.replace(part, self.timings_path(job_id))
+        finally:
+            part.unlink(missing_ok=True)
 
     def part_path(self, job_id: str, owner: str) -> Path:
         return self.root / f".{job_id}.{owner}.part"
@@ -56,11 +74,13 @@ class ResultFiles:
 
     def remove(self, job_id: str, fmt: str) -> None:
         self.path(job_id, fmt).unlink(missing_ok=True)
+        self.timings_path(job_id).unlink(missing_ok=True)
 
     def remove_any(self, job_id: str) -> None:
         """The result of a job whose record (and so its format) is gone."""
         for fmt in FORMATS.values():
             self.path(job_id, fmt.name).unlink(missing_ok=True)
+        self.timings_path(job_id).unlink(missing_ok=True)
 
     def sweep(self, lookup: Callable[[str], JobRecord | None]) -> int:
         """Delete results whose job expired, was deleted or did not succeed, and partial files

@@ -26,6 +26,7 @@ from app.jobs.files import AudioFileWriter, ResultFiles
 from app.jobs.state import CANCELLED, FAILED, SUCCEEDED
 from app.jobs.store import JobStore
 from app.synthesis import Deadline, SynthesisRequest, Synthesizer
+from app.synthesis.timings import TimingWriter, job_timings
 
 log = logging.getLogger(__name__)
 
@@ -94,11 +95,17 @@ class JobRunner:
         audio_seconds = 0.0
         with self.files.writing(job_id, job.format, owner) as file:
             writer = AudioFileWriter(file, job.format, rate, job.sample_rate)
-            for done, audio in enumerate(synthesizer.render(pieces, Deadline(None)), start=1):
-                writer.write(audio)
-                audio_seconds += len(audio) / rate
+            timings = TimingWriter(job, rate) if synthesizer.engine.timings else None
+            parts = []
+            for done, rendered in enumerate(synthesizer.render(pieces, Deadline(None)), start=1):
+                writer.write(rendered.audio)
+                if timings is not None:
+                    parts.append(timings.add(rendered.timeline, len(rendered.audio)))
+                audio_seconds += len(rendered.audio) / rate
                 self._progress(job_id, owner, done, len(pieces), audio_seconds)
             writer.finish()
+            if timings is not None:
+                self.files.write_timings(job_id, owner, job_timings(timings, parts, audio_seconds))
             # Last look before the file is renamed: a job cancelled meanwhile leaves no result.
             self._progress(job_id, owner)
         return audio_seconds

@@ -8,6 +8,7 @@ killed with its worker is picked up again as soon as anyone looks.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -15,7 +16,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from app.config import Settings
-from app.jobs.errors import JobGone, JobNotFinished, JobNotFound, JobsUnavailable
+from app.jobs.errors import JobGone, JobNotFinished, JobNotFound, JobsUnavailable, NoTimings
 from app.jobs.files import ResultFiles
 from app.jobs.state import QUEUED, SUCCEEDED, JobRecord, new_job_id
 from app.jobs.store import JobCounts, JobStore
@@ -81,6 +82,14 @@ class JobService:
         if not path.exists():  # removed from the volume by hand, or the volume is not shared
             raise JobGone(f"the result of job '{job_id}' is no longer on disk")
         return record, path
+
+    def timings(self, job_id: str, client: str) -> dict:
+        """A succeeded job's timings document (characters, sentences, marks, srt, vtt)."""
+        self.result(job_id, client)
+        try:
+            return json.loads(self.files.timings_path(job_id).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise NoTimings(f"job '{job_id}' has no timings: its engine does not give them") from None
 
     def cancel(self, job_id: str, client: str) -> tuple[JobRecord, str]:
         """Cancel a queued or running job (a running one stops after its current sentence), or

@@ -148,3 +148,15 @@ def timed_body(job: Job, rendered: Sequence[RenderedPiece], audio: bytes, engine
         **merge(parts),
     }
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def job_timings(writer: TimingWriter, parts: Iterable[dict[str, list[dict[str, Any]]]], seconds: float) -> dict:
+    """A whole job's timings, with its subtitles in both formats (kept beside its audio)."""
+    return {
+        "format": writer.job.format,
+        "sample_rate": writer.job.sample_rate,
+        "duration": round(seconds, 4),
+        **merge(parts),
+        "srt": subtitles(writer, "srt"),
+        "vtt": subtitles(writer, "vtt"),
+    }

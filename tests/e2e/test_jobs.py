@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 import requests
 import soundfile
+import srt
+import webvtt
 
 from tests.e2e.test_webui import browser, open_page  # noqa: F401 - the browser fixture
 from tests.support import CeleryWorker, Gunicorn, RedisServer
@@ -206,6 +208,26 @@ def test_job_audio_answers_range_requests_so_players_can_seek(long_job):
     assert again.status_code == 304
     beyond = requests.get(url + "/audio", headers={"Range": f"bytes={len(body) + 10}-"}, timeout=30)
     assert beyond.status_code == 416
+
+
+def test_a_long_job_offers_its_timings_and_subtitles(long_job, job_dir):
+    url, _, docs, _ = long_job
+    timings = requests.get(url + "/timings", timeout=30)
+    assert timings.status_code == 200, timings.text
+    body = timings.json()
+    starts = [c["start"] for c in body["characters"]]
+    assert starts == sorted(starts) and all(c["end"] >= c["start"] for c in body["characters"])
+    assert body["duration"] == pytest.approx(docs[-1]["progress"]["audio_seconds"], abs=0.01)
+    assert abs(body["characters"][-1]["end"] - body["duration"]) < 0.5  # the last word, then its closing pause
+    assert len(body["sentences"]) == docs[-1]["progress"]["sentences_total"]
+    cues = list(srt.parse(requests.get(url + "/subtitles.srt", timeout=30).text))
+    assert len(cues) >= len(body["sentences"]) and cues[-1].end.total_seconds() <= body["duration"] + 0.1
+    vtt = requests.get(url + "/subtitles.vtt", timeout=30)
+    assert vtt.headers["Content-Type"].startswith("text/vtt")
+    assert len(webvtt.from_buffer(io.StringIO(vtt.text))) == len(cues)
+    assert requests.get(url + "/subtitles.txt", timeout=30).status_code == 404
+    job_id = url.rsplit("/", 1)[-1]
+    assert f"{job_id}.timings.json" in files_of(job_dir, job_id)
 
 
 def test_a_job_of_another_format_and_rate_is_that_format(web):
