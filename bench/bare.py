@@ -169,15 +169,23 @@ def _spread(values: Sequence[float]) -> dict[str, float]:
 def latency(
     text: str = SHORT, threads: int = 1, repeats: int = 20, warmup: int = 3, vocoder_graph: str = "split"
 ) -> dict[str, Any]:
-    """One sentence at a time on one OS thread: wall and process-CPU milliseconds."""
+    """``text`` sentence by sentence on one OS thread: wall and process-CPU milliseconds per text."""
     engine = BareEngine(threads, vocoder_graph)
-    (sentence,) = sentences(text)
+    parts = sentences(text)
+
+    def once() -> tuple[int, float, float]:
+        samples = acoustic_s = vocoder_s = 0.0
+        for sentence in parts:
+            audio, a, v = engine.sentence(sentence)
+            samples, acoustic_s, vocoder_s = samples + len(audio), acoustic_s + a, vocoder_s + v
+        return int(samples), acoustic_s, vocoder_s
+
     for _ in range(warmup):
-        audio, *_ = engine.sentence(sentence)
+        once()
     wall, cpu, acoustic, vocoder = [], [], [], []
     for _ in range(repeats):
         c0, w0 = time.process_time(), time.perf_counter()
-        audio, a, v = engine.sentence(sentence)
+        samples, a, v = once()
         wall.append(1000 * (time.perf_counter() - w0))
         # CPU of the whole process (LiteRT's intra-op workers included): less sensitive to load than wall time.
         cpu.append(1000 * (time.process_time() - c0))
@@ -188,7 +196,8 @@ def latency(
         "text_chars": len(text),
         "threads": threads,
         "vocoder_graph": vocoder_graph,
-        "audio_s": len(audio) / SAMPLE_RATE,
+        "sentences": len(parts),
+        "audio_s": samples / SAMPLE_RATE,
         "wall_ms": _spread(wall),
         "cpu_ms_p50": statistics.median(cpu),
         "acoustic_ms_p50": statistics.median(acoustic),
@@ -245,7 +254,11 @@ def throughput(
 
 
 def run(
-    repeats: int = 20, seconds: float = 10.0, workers: Sequence[int] = (1, 2, 4), vocoder_graph: str = "split"
+    repeats: int = 20,
+    seconds: float = 10.0,
+    workers: Sequence[int] = (1, 2, 4),
+    vocoder_graph: str = "split",
+    text: str = SHORT,
 ) -> dict[str, Any]:
     """Every reference number: latency with 1 and 2 intra-op threads, throughput for each N."""
     return {
@@ -254,7 +267,7 @@ def run(
             "processor": platform.processor() or platform.machine(),
             "load_1min": os.getloadavg()[0],
         },
-        "latency": [latency(threads=t, repeats=repeats, vocoder_graph=vocoder_graph) for t in (1, 2)],
+        "latency": [latency(text, threads=t, repeats=repeats, vocoder_graph=vocoder_graph) for t in (1, 2)],
         "throughput": [throughput(n, seconds, vocoder_graph=vocoder_graph) for n in workers],
     }
 
@@ -282,9 +295,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--seconds", type=float, default=10.0, help="timed span per throughput case")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4], help="OS threads for throughput")
     parser.add_argument("--vocoder-graph", choices=("split", "full"), default="split")
+    parser.add_argument("--text", default=SHORT, help="text for the latency cases")
     parser.add_argument("--json", action="store_true", help="print the raw result as JSON")
     args = parser.parse_args(argv)
-    result = run(args.repeats, args.seconds, args.workers, args.vocoder_graph)
+    result = run(args.repeats, args.seconds, args.workers, args.vocoder_graph, args.text)
     if args.json:
         print(json.dumps(result, indent=2, ensure_ascii=False))
     else:
