@@ -55,7 +55,7 @@ from app.text.g2p import to_phrases  # noqa: E402
 from app.text.normalize import normalize  # noqa: E402
 from app.text.split import split_sentences  # noqa: E402
 
-SHORT = "今天天气很好，我们去公园散步吧。"  # 15 characters of text
+SHORT = "今天天气很好，我们去公园散步吧。"  # bench/run.py's "15-character" sentence: 14 hanzi, 2 marks
 # ~50-character texts of two or three sentences each, for saturated throughput.
 TEXTS = (
     "今天天气很好，我们去公园散步吧。人工智能技术正在深刻地改变我们的生活方式。请您在听到提示音后留言。",
