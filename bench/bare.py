@@ -48,9 +48,10 @@ from app.engines.embedded import (  # noqa: E402
     SAMPLE_RATE,
     SAMPLES_PER_FRAME,
     VOCODER_MODEL,
+    load_vocoder,
     locate_assets,
 )
-from app.engines.tflite_graph import SubbandSynthesis, remove_random_dropout, split_subband_synthesis  # noqa: E402
+from app.engines.tflite_graph import SubbandSynthesis, remove_random_dropout  # noqa: E402
 from app.text.g2p import to_phrases  # noqa: E402
 from app.text.normalize import normalize  # noqa: E402
 from app.text.split import split_sentences  # noqa: E402
@@ -85,7 +86,7 @@ def load_models(vocoder_graph: str = "split") -> Models:
     vocoder = (assets / VOCODER_MODEL).read_bytes()
     synthesis = None
     if vocoder_graph == "split":
-        vocoder, synthesis = split_subband_synthesis(vocoder)
+        vocoder, synthesis = load_vocoder(assets)  # the same graph as the service
     acoustic = remove_random_dropout((assets / ACOUSTIC_MODEL).read_bytes())
     return Models(BakerPhones(assets / PHONE_MAP), acoustic, vocoder, synthesis)
 

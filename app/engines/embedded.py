@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import math
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -33,7 +34,8 @@ from app.engines.base import (
     empty_audio,
 )
 from app.engines.pauses import break_positions, replaces_punctuation, set_breaks, shorten
-from app.engines.tflite_graph import remove_random_dropout, split_subband_synthesis
+from app.engines.tflite_graph import SubbandSynthesis, remove_random_dropout, split_subband_synthesis
+from app.engines.vocoder_graph import xnnpack_friendly
 from app.text.g2p import BREAK_NONE, to_phrases
 from app.text.ssml import Reading
 from app.text.user_lexicon import UserLexicon
@@ -48,18 +50,28 @@ DURATIONS_OUTPUT = 2  # FastSpeech2 output: int32 [1, N], mel frames of every in
 
 SAMPLE_RATE = 24_000
 SAMPLES_PER_FRAME = 300  # MB-MelGAN hop size
-# The vocoder's memory grows with the frames of one call (~0.6 MB per frame) and
-# stays at its high-water mark, so long mel spectrograms are vocoded in windows.
-# 16 frames of context on each side (cropped afterwards) keep the seams inaudible
-# (max deviation 0.013, RMS 2e-4 against a single full-length call).
-VOCODER_CONTEXT = 16
-VOCODER_WINDOW = 160
+# The vocoder's memory grows with the frames of one call and stays at its
+# high-water mark, so long mel spectrograms are vocoded in windows of at most
+# VOCODER_WINDOW frames, balanced in length. Each window carries 19 frames of
+# context on each side (cropped afterwards): every output sample of MB-MelGAN
+# depends on at most 19 frames either way, so the result is exactly that of one
+# full-length call (16 frames deviated by up to 0.013). A short sentence (up to
+# ~3 s of audio) is one call.
+VOCODER_CONTEXT = 19
+VOCODER_WINDOW = 256
 # The vocoder's reflection padding needs a few frames of input; shorter mels are
 # padded with their quietest frame and the extra audio is cut off.
 MIN_VOCODER_FRAMES = 16
 # What the model renders well natively; the rest of a request is left to WORLD.
 NATIVE_TEMPO = (0.5, 2.0)
 NATIVE_PITCH_RANGE = (0.5, 1.8)
+
+
+def load_vocoder(assets: Path) -> tuple[bytes, SubbandSynthesis]:
+    """MB-MelGAN as the engine runs it: the sub-band synthesis cut off (done in numpy) and the
+    rest rewritten so XNNPACK runs all of it (bit-identical output, about a third less CPU)."""
+    vocoder_model, synthesis = split_subband_synthesis((assets / VOCODER_MODEL).read_bytes())
+    return xnnpack_friendly(vocoder_model), synthesis
 
 
 def locate_assets() -> Path:
@@ -93,7 +105,7 @@ class EmbeddedEngine(Engine):
         self._phones = BakerPhones(assets / PHONE_MAP)
         try:
             acoustic_model = remove_random_dropout((assets / ACOUSTIC_MODEL).read_bytes())
-            vocoder_model, self._subband_synthesis = split_subband_synthesis((assets / VOCODER_MODEL).read_bytes())
+            vocoder_model, self._subband_synthesis = load_vocoder(assets)
             self._acoustic = Interpreter(model_content=acoustic_model, num_threads=threads)
             self._vocoder = Interpreter(model_content=vocoder_model, num_threads=threads)
         except (RuntimeError, ValueError) as exc:
@@ -174,7 +186,8 @@ class EmbeddedEngine(Engine):
         frames = mel.shape[1]
         if frames <= VOCODER_WINDOW:
             return self._vocode_window(mel)
-        hop = VOCODER_WINDOW - 2 * VOCODER_CONTEXT
+        windows = math.ceil(frames / (VOCODER_WINDOW - 2 * VOCODER_CONTEXT))
+        hop = math.ceil(frames / windows)  # balanced: no tiny last window
         out = np.empty(frames * SAMPLES_PER_FRAME, dtype=np.float32)
         for start in range(0, frames, hop):
             stop = min(frames, start + hop)
