@@ -105,3 +105,10 @@ def test_one_syllable_at_the_fastest_tempo(service):
     from app.synthesis import SynthesisRequest
 
     assert service.synthesize(SynthesisRequest("啊", speed=2.0, emotion="fear", intensity=2.0)).duration > 0.05
+
+
+def test_the_polyphase_subband_synthesis_equals_upsampling_and_filtering(engine):
+    synthesis = engine._subband_synthesis
+    subbands = np.random.default_rng(0).integers(-128, 128, size=(1234, 4)).astype(np.int8)
+    direct = synthesis.direct(synthesis.dequantised(subbands)) + np.float32(synthesis.bias)
+    np.testing.assert_allclose(synthesis(subbands), direct, rtol=0, atol=1e-6)
