@@ -102,6 +102,10 @@ def test_service_without_a_usable_model_stays_up_and_says_why(tmp_path):
             assert time.monotonic() < deadline, server.output()
             time.sleep(0.2)
         ready = requests.get(server.url + "/readyz", timeout=5)
+        while ready.json()["status"] == "loading":  # the first load attempt is still under way
+            assert time.monotonic() < deadline, server.output()
+            time.sleep(0.2)
+            ready = requests.get(server.url + "/readyz", timeout=5)
         assert ready.status_code == 503 and "does not exist" in ready.json()["error"]["message"]
         for _ in range(3):
             tts = requests.post(server.url + "/tts", json={"text": "你好"}, timeout=10)
