@@ -112,6 +112,32 @@ def build(settings: Settings) -> dict:
                     },
                 },
             },
+            "/tts/preview": {
+                "post": {
+                    "summary": "How a text will be read (spoken form, pinyin, polyphones), without synthesising it",
+                    "operationId": "preview",
+                    "security": bearer,
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {"schema": ref("TTSRequest")},
+                            "application/x-www-form-urlencoded": {"schema": ref("TTSRequest")},
+                            "multipart/form-data": {"schema": ref("TTSRequest")},
+                        },
+                    },
+                    "responses": {
+                        "200": json_response(
+                            "one entry per sentence: source, spoken, pinyin, start, end, polyphones, rewritten, ruby",
+                            {
+                                "type": "object",
+                                "required": ["sentences"],
+                                "properties": {"sentences": {"type": "array", "items": {"type": "object"}}},
+                            },
+                        ),
+                        **errors("Error", 400, 401, 405, 413, 415, 429, 503, 504),
+                    },
+                }
+            },
             "/v1/audio/speech": {
                 "post": {
                     "summary": "OpenAI-compatible speech",
