@@ -21,6 +21,7 @@ import srt
 import webvtt
 
 from tests.e2e.test_webui import browser, open_page  # noqa: F401 - the browser fixture
+from tests.fuzzing import assert_conforms, operations
 from tests.support import CeleryWorker, Gunicorn, RedisServer
 
 pytestmark = pytest.mark.service
@@ -484,27 +485,4 @@ def fuzz_web(redis_server, job_dir, workers):
     ],
 )
 def test_job_routes_conform_to_their_schema(fuzz_web, label, mode):
-    import schemathesis
-    from hypothesis import HealthCheck, Phase, given, settings
-    from schemathesis import GenerationMode
-
-    from tests.service.test_fuzz import CHECKS
-
-    schema = schemathesis.openapi.from_url(fuzz_web.url + "/openapi.json")
-    operation = next(
-        op for op in (r.ok() for r in schema.get_all_operations()) if f"{op.method.upper()} {op.path}" == label
-    )
-
-    @given(operation.as_strategy(generation_mode=GenerationMode(mode)))
-    @settings(
-        max_examples=25,
-        deadline=None,
-        derandomize=True,
-        database=None,
-        phases=[Phase.explicit, Phase.generate],
-        suppress_health_check=list(HealthCheck),
-    )
-    def check(case):
-        case.call_and_validate(checks=CHECKS, timeout=60)
-
-    check()
+    assert_conforms(operations(fuzz_web.url)[label], mode, max_examples=25)

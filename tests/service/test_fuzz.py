@@ -8,28 +8,12 @@ Bounded: a fixed number of examples per operation and short texts.
 from __future__ import annotations
 
 import pytest
-import schemathesis
-from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import GenerationMode
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_headers_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
 
+from tests.fuzzing import assert_conforms, operations
 from tests.support import Gunicorn
 
 pytestmark = pytest.mark.service
-
-CHECKS = [
-    not_a_server_error,
-    status_code_conformance,
-    content_type_conformance,
-    response_headers_conformance,
-    response_schema_conformance,
-]
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +26,7 @@ def fuzz_server():
 
 
 # Operations that take input get schema-violating requests too.
-WITH_INPUT = ("POST /tts", "GET /tts", "POST /v1/audio/speech")
+WITH_INPUT = ("POST /tts", "GET /tts", "POST /tts/preview", "POST /v1/audio/speech")
 WITHOUT_INPUT = (
     "GET /v1/models",
     "GET /v1/audio/voices",
@@ -58,25 +42,10 @@ CASES = [(op, GenerationMode.POSITIVE) for op in WITH_INPUT + WITHOUT_INPUT] + [
 
 
 @pytest.fixture(scope="module")
-def operations(fuzz_server) -> dict:
-    schema = schemathesis.openapi.from_url(fuzz_server.url + "/openapi.json")
-    return {f"{op.method.upper()} {op.path}": op for op in (r.ok() for r in schema.get_all_operations())}
+def documented(fuzz_server) -> dict:
+    return operations(fuzz_server.url)
 
 
-# schemathesis's pytest plugin does not work with pytest 9 yet, so each operation's
-# strategy is run through hypothesis directly.
 @pytest.mark.parametrize(("label", "mode"), CASES)
-def test_api_conforms_to_its_schema(operations, label, mode):
-    @given(operations[label].as_strategy(generation_mode=mode))
-    @settings(
-        max_examples=40,
-        deadline=None,
-        derandomize=True,
-        database=None,
-        phases=[Phase.explicit, Phase.generate],
-        suppress_health_check=list(HealthCheck),
-    )
-    def check(case):
-        case.call_and_validate(checks=CHECKS, timeout=60)
-
-    check()
+def test_api_conforms_to_its_schema(documented, label, mode):
+    assert_conforms(documented[label], mode, max_examples=40)
