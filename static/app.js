@@ -70,13 +70,6 @@
     return "请求失败（HTTP " + response.status + "）";
   }
 
-  function headers() {
-    const h = { "Content-Type": "application/json" };
-    const apiKey = document.getElementById("api-key");
-    if (apiKey && apiKey.value.trim()) h["Authorization"] = "Bearer " + apiKey.value.trim();
-    return h;
-  }
-
   function wavFile(chunks, bytes, rate) {
     const header = new DataView(new ArrayBuffer(44));
     const ascii = (offset, s) => { for (let i = 0; i < s.length; i++) header.setUint8(offset + i, s.charCodeAt(i)); };
@@ -189,7 +182,7 @@
     setBusy(true);
     const started = performance.now();
     try {
-      const response = await fetch(form.action, { method: "POST", headers: headers(), body: JSON.stringify(body) });
+      const response = await fetch(form.action, { method: "POST", headers: HuaYin.jsonHeaders(), body: JSON.stringify(body) });
       if (!response.ok) {
         showError(await errorMessage(response));
         return;

@@ -38,12 +38,6 @@
     errorBox.hidden = !message;
   }
 
-  function authHeaders() {
-    const apiKey = document.getElementById("api-key");
-    const key = apiKey && apiKey.value.trim();
-    return key ? { Authorization: "Bearer " + key } : {};
-  }
-
   function saved() {
     try {
       return JSON.parse(localStorage.getItem(STORAGE_KEY) || "null");
@@ -84,9 +78,9 @@
     const extension = job.format === "ogg" ? "ogg" : job.format;
     const name = "huayin-" + job.id + "." + extension;
     let source = job.audio_url;
-    if (Object.keys(authHeaders()).length) {
+    if (Object.keys(HuaYin.authHeaders()).length) {
       // With API keys the audio element cannot send the key itself: fetch the file once.
-      const response = await fetch(job.audio_url, { headers: authHeaders() });
+      const response = await fetch(job.audio_url, { headers: HuaYin.authHeaders() });
       if (!response.ok) {
         showError(await errorMessage(response));
         return;
@@ -109,7 +103,7 @@
     timer = null;
     let response;
     try {
-      response = await fetch(url, { headers: authHeaders(), cache: "no-store" });
+      response = await fetch(url, { headers: HuaYin.authHeaders(), cache: "no-store" });
     } catch (_) {
       timer = setTimeout(() => poll(url), 3000); // the network: try again
       return;
@@ -159,7 +153,7 @@
     try {
       response = await fetch(jobsUrl, {
         method: "POST",
-        headers: Object.assign({ "Content-Type": "application/json" }, authHeaders()),
+        headers: Object.assign({ "Content-Type": "application/json" }, HuaYin.authHeaders()),
         body: JSON.stringify(payload),
       });
     } catch (_) {
@@ -199,7 +193,7 @@
     const job = saved();
     if (!job) return;
     current = null;
-    await fetch(job.url, { method: "DELETE", headers: authHeaders() });
+    await fetch(job.url, { method: "DELETE", headers: HuaYin.authHeaders() });
     forget();
     jobStatus.textContent = "已取消";
     cancelButton.hidden = true;

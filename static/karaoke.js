@@ -18,15 +18,8 @@
   let shown = null; // the clip whose timings are displayed
   let frame = 0;
 
-  function headers() {
-    const h = { "Content-Type": "application/json" };
-    const apiKey = document.getElementById("api-key");
-    if (apiKey && apiKey.value.trim()) h["Authorization"] = "Bearer " + apiKey.value.trim();
-    return h;
-  }
-
   function post(body) {
-    return fetch(form.action, { method: "POST", headers: headers(), body: JSON.stringify(body) });
+    return fetch(form.action, { method: "POST", headers: HuaYin.jsonHeaders(), body: JSON.stringify(body) });
   }
 
   function seek(seconds) {

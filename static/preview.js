@@ -15,13 +15,6 @@
   const errorBox = document.getElementById("error");
   if (!button) return;
 
-  function headers() {
-    const h = { "Content-Type": "application/json" };
-    const apiKey = document.getElementById("api-key");
-    if (apiKey && apiKey.value.trim()) h["Authorization"] = "Bearer " + apiKey.value.trim();
-    return h;
-  }
-
   function escapeXml(s) {
     return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
   }
@@ -100,7 +93,7 @@
     button.disabled = true;
     try {
       const response = await fetch(form.action + "/preview", {
-        method: "POST", headers: headers(), body: JSON.stringify({ text: text.value }),
+        method: "POST", headers: HuaYin.jsonHeaders(), body: JSON.stringify({ text: text.value }),
       });
       const body = await response.json();
       if (!response.ok) {

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from tests.support import require_program
+from tests.support import Gunicorn, require_program
 
 pytestmark = pytest.mark.browser
 
@@ -185,3 +185,22 @@ def test_the_reading_view_shows_pinyin_and_fixes_a_polyphone(page):
     while "chang2" not in page.text_content("#reading-sentences"):
         assert time.monotonic() < deadline
         page.wait_for_timeout(100)
+
+
+def test_with_api_keys_on_the_page_sends_the_key_typed_into_it(browser):
+    server = Gunicorn(workers=1, api_keys="page-key").wait_ready()
+    context, page, errors = open_page(browser, server.url, "/")
+    try:
+        page.fill("#text", "带密钥的请求。")
+        page.click("#synthesize")
+        page.wait_for_selector("#error:not([hidden])", timeout=30_000)
+        assert "API key" in page.text_content("#error")  # no key typed yet: the service says so
+        page.fill("#api-key", "page-key")
+        page.click("#synthesize")
+        wait_for_audio(page)
+        page.click("#preview-button")
+        page.wait_for_selector("#reading ruby", timeout=30_000)
+    finally:
+        context.close()
+        server.stop()
+    assert not errors, f"JavaScript errors: {errors}"
