@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
+import redis
 from cachetools import LRUCache
 
 from app import metrics
@@ -49,8 +50,6 @@ class SharedCache:
     """Clips in Redis under a TTL; every failure is logged once per outage and swallowed."""
 
     def __init__(self, redis_url: str, ttl: int) -> None:
-        import redis
-
         self._ttl = ttl
         self._redis = redis.Redis.from_url(
             redis_url, socket_timeout=REDIS_TIMEOUT_S, socket_connect_timeout=REDIS_TIMEOUT_S
@@ -73,8 +72,6 @@ class SharedCache:
     def _call(self, command: Callable[[], Any]) -> Any:
         if time.monotonic() < self._down_until:
             return None
-        import redis
-
         try:
             result = command()
         except redis.RedisError as exc:
