@@ -55,6 +55,9 @@ class Settings(BaseModel):
     sambert_model_dir: str = Field("", description="local ModelScope Sambert-HifiGan model directory")
     engine_threads: int = Field(1, ge=1, le=64, description="intra-op threads per model interpreter")
     synthesis_threads: int = Field(1, ge=1, le=64, description="OS threads per worker running synthesis")
+    fan_out: bool = Field(
+        True, description="spread one sentence's vocoder work over the host's idle cores (one interpreter per core)"
+    )
 
     # Request limits
     max_text_chars: int = Field(5000, ge=1, le=1_000_000)

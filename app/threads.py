@@ -27,3 +27,12 @@ def native_lock() -> Any:
     if _monkey is not None:
         return _monkey.get_original("_thread", "allocate_lock")()
     return threading.Lock()
+
+
+def start_native_thread(fn: Any, *args: Any) -> None:
+    """Run ``fn(*args)`` on a new OS thread (gevent's patched ``_thread`` would make it a greenlet).
+    The thread does not keep the process alive."""
+    import _thread
+
+    start = _monkey.get_original("_thread", "start_new_thread") if _monkey is not None else _thread.start_new_thread
+    start(fn, args)

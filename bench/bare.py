@@ -42,16 +42,9 @@ if str(ROOT) not in sys.path:
 from ai_edge_litert.interpreter import Interpreter  # noqa: E402
 
 from app.engines.baker import BakerPhones  # noqa: E402
-from app.engines.embedded import (  # noqa: E402
-    ACOUSTIC_MODEL,
-    PHONE_MAP,
-    SAMPLE_RATE,
-    SAMPLES_PER_FRAME,
-    VOCODER_MODEL,
-    load_vocoder,
-    locate_assets,
-)
+from app.engines.embedded import ACOUSTIC_MODEL, PHONE_MAP, SAMPLE_RATE, locate_assets  # noqa: E402
 from app.engines.tflite_graph import SubbandSynthesis, remove_random_dropout  # noqa: E402
+from app.engines.vocoder import SAMPLES_PER_FRAME, VOCODER_MODEL, load_vocoder  # noqa: E402
 from app.text.g2p import to_phrases  # noqa: E402
 from app.text.normalize import normalize  # noqa: E402
 from app.text.split import split_sentences  # noqa: E402

@@ -2,24 +2,28 @@
 
 One run measures, on this machine:
   1. the bare engine (bench/bare.py: front-end → FastSpeech2 → MB-MelGAN, no service): the
-     reference every ratio is against — a short sentence with 1 and 2 intra-op threads, and
-     saturated throughput with OS threads that each own their interpreters;
+     reference every ratio is against — saturated throughput with OS threads that each own
+     their interpreters, and a short sentence with 1 and 2 intra-op threads, timed in the same
+     rounds as the service's requests (one bare call of each kind, then one request, and so
+     on: whatever else the machine is doing weighs on both alike);
   2. the service through Nginx at concurrency 1, 4, 16, 64: requests/s, audio-seconds/s,
      p50/p95/p99 latency, 503s and other errors; /healthz latency while saturated;
   3. time to first audio byte of a 1,000-character text, streamed;
   4. RSS per worker after warm-up, and after 2,000 more requests.
-It prints a table and writes bench/results/latest.json. Run it with ``make bench``.
+It prints a table with the goals and writes bench/results/latest.json. Run it with ``make bench``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import statistics
 import sys
 import threading
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -29,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app.config import available_cpus  # noqa: E402
-from bench.bare import latency, throughput  # noqa: E402
+from bench.bare import BareEngine, throughput  # noqa: E402
 from tests.support import Gunicorn, Nginx  # noqa: E402
 
 SHORT = "今天天气很好，我们去公园散步吧。"  # 15 characters of text
@@ -55,21 +59,46 @@ def percentile(values: list[float], q: float) -> float:
 # -- 1. the engine without HTTP ----------------------------------------------------------
 
 
-def bench_engine(workers: int, seconds: float, repeats: int) -> dict:
-    """The bare-engine reference (bench/bare.py), measured in this run: the short sentence with 1
-    and 2 intra-op threads, and the best saturated throughput over 1, N and 2N OS threads."""
-    one = latency(SHORT, threads=1, repeats=repeats)
-    two = latency(SHORT, threads=2, repeats=repeats)
+def bench_engine(workers: int, seconds: float) -> dict:
+    """The bare engine's best saturated throughput over 1, N and 2N OS threads."""
     runs = [throughput(n, seconds) for n in sorted({1, workers, 2 * workers})]
     best = max(runs, key=lambda r: r["audio_s_per_s"])
     return {
-        "short_audio_s": round(one["audio_s"], 3),
-        "short_p50_s_1_thread": round(one["wall_ms"]["p50"] / 1000, 4),
-        "short_p50_s_2_threads": round(two["wall_ms"]["p50"] / 1000, 4),
         "throughput_audio_s_per_s": round(best["audio_s_per_s"], 2),
         "throughput_os_threads": best["workers"],
         "throughput_runs": {r["workers"]: round(r["audio_s_per_s"], 2) for r in runs},
     }
+
+
+def bench_short(url: str, rounds: int) -> dict:
+    """The short sentence at concurrency 1: the bare engine with 1 and 2 intra-op threads and the
+    service (through Nginx), in interleaved rounds."""
+    bare = {threads: BareEngine(threads) for threads in (1, 2)}
+    session = requests.Session()
+
+    def request() -> float:
+        response = session.post(url + "/tts", json={"text": SHORT}, timeout=60)
+        response.raise_for_status()
+        return float(response.headers["X-Audio-Duration"])
+
+    for _ in range(3):  # warm every path
+        request()
+        for engine in bare.values():
+            engine.synthesize(SHORT)
+    times: dict[str, list[float]] = {"bare_1_thread": [], "bare_2_threads": [], "service": []}
+    for _ in range(rounds):
+        for threads, engine in bare.items():
+            started = time.perf_counter()
+            engine.synthesize(SHORT)
+            times["bare_1_thread" if threads == 1 else "bare_2_threads"].append(time.perf_counter() - started)
+        started = time.perf_counter()
+        audio_s = request()
+        times["service"].append(time.perf_counter() - started)
+    out: dict = {"rounds": rounds, "audio_s": audio_s}
+    for name, values in times.items():
+        out[f"{name}_p50_s"] = round(statistics.median(values), 4)
+    out["service_p99_s"] = round(percentile(times["service"], 99), 4)
+    return out
 
 
 # -- 2. the service under load ---------------------------------------------------------------
@@ -78,13 +107,14 @@ def bench_engine(workers: int, seconds: float, repeats: int) -> dict:
 def _load(url: str, concurrency: int, seconds: float, texts: list[str]) -> dict:
     latencies: list[float] = []
     audio = 0.0
-    refused = errors = 0
+    refused = 0
+    errors: Counter[int] = Counter()  # status (-1: no answer) → count
     lock = threading.Lock()
     stop_at = time.monotonic() + seconds
     counter = iter(range(10**9))
 
     def client() -> None:
-        nonlocal audio, refused, errors
+        nonlocal audio, refused
         session = requests.Session()
         while time.monotonic() < stop_at:
             text = texts[next(counter) % len(texts)]
@@ -102,7 +132,7 @@ def _load(url: str, concurrency: int, seconds: float, texts: list[str]) -> dict:
                 elif status == 503:
                     refused += 1
                 else:
-                    errors += 1
+                    errors[status] += 1
             if status == 503:
                 # As a well-behaved client does: wait as long as the server asks (capped).
                 time.sleep(min(5.0, float(response.headers.get("Retry-After", 1))))
@@ -121,7 +151,8 @@ def _load(url: str, concurrency: int, seconds: float, texts: list[str]) -> dict:
         "p95_s": round(percentile(latencies, 95), 3),
         "p99_s": round(percentile(latencies, 99), 3),
         "refused_503": refused,
-        "errors": errors,
+        "errors": sum(errors.values()),
+        "error_statuses": {str(k): v for k, v in sorted(errors.items())},
     }
 
 
@@ -143,7 +174,6 @@ def bench_service(url: str, seconds: float) -> tuple[list[dict], dict]:
     texts = [f"{a}{b}" for a in CORPUS for b in CORPUS if a != b]
     levels = []
     health: list[float] = []
-    levels.append(_load(url, 1, seconds, [SHORT]))
     for concurrency in (4, 16, 64):
         busy = threading.Event()
         with ThreadPoolExecutor(1) as prober:
@@ -237,21 +267,54 @@ def bench_memory(url: str, master: int, requests_count: int) -> dict:
     }
 
 
+def machine() -> dict:
+    lines = Path("/proc/cpuinfo").read_text().splitlines()
+    model = next((line.split(":", 1)[1].strip() for line in lines if "model name" in line), platform.processor())
+    return {
+        "cpus": available_cpus(),
+        "cpu_model": model,
+        "load_1min_at_start": round(os.getloadavg()[0], 2),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+
+
+def goals(r: dict) -> dict[str, dict]:
+    """Every goal of the service, measured against the bare engine of the same run where it is a ratio."""
+    short, memory = r["short"], r["memory"]
+    saturated = max(level["audio_s_per_s"] for level in r["service"])
+    rss = max(memory["rss_after_warmup_mb"] + memory["rss_after_requests_mb"])
+    table = {
+        "short p50 / bare 2-thread": (short["service_p50_s"] / short["bare_2_threads_p50_s"], "<=", 1.15),
+        "saturated throughput / bare": (saturated / r["engine"]["throughput_audio_s_per_s"], ">=", 0.95),
+        "first audio of 1,000 chars, s": (r["streaming"]["first_audio_max_s"], "<", 0.3),
+        "/healthz p99 while saturated, ms": (r["healthz_while_saturated"]["p99_ms"], "<", 50),
+        "RSS per worker at rest, MB": (rss, "<", 300),
+    }
+    ops = {"<=": float.__le__, ">=": float.__ge__, "<": float.__lt__}
+    return {
+        name: {"value": round(value, 3), "goal": f"{op} {limit}", "met": ops[op](float(value), float(limit))}
+        for name, (value, op, limit) in table.items()
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=20, help="duration of each load level")
+    parser.add_argument("--rounds", type=int, default=40, help="interleaved rounds of the short sentence")
     parser.add_argument("--memory-requests", type=int, default=2000)
     args = parser.parse_args()
-    workers = available_cpus()
+    host = machine()
 
     print("1/4 bare engine (bench/bare.py) …", flush=True)
-    engine = bench_engine(workers, args.seconds, repeats=20)
+    engine = bench_engine(host["cpus"], args.seconds)
 
     # The audio cache is off here: these numbers are about synthesis, not about cache hits.
     server = Gunicorn(cache_mb=0).wait_ready()
     proxy = Nginx(server.port)
     try:
-        print("2/4 service through Nginx …", flush=True)
+        print("2/4 service through Nginx, and the bare engine in the same rounds …", flush=True)
+        short = bench_short(proxy.url, args.rounds)
         levels, healthz = bench_service(proxy.url, args.seconds)
         print("3/4 streaming …", flush=True)
         first_byte = bench_first_byte(proxy.url)
@@ -268,21 +331,17 @@ def main() -> None:
         proxy.stop()
         server.stop()
 
-    saturated = max(level["audio_s_per_s"] for level in levels)
     result = {
         "when": time.strftime("%Y-%m-%dT%H:%M:%S"),
-        "machine": {"cpus": workers, "python": platform.python_version(), "platform": platform.platform()},
+        "machine": host,
         "engine": engine,
+        "short": short,
         "service": levels,
         "healthz_while_saturated": healthz,
         "streaming": first_byte,
         "memory": memory,
-        "checks": {  # every ratio is against the bare engine of this run
-            "throughput_vs_bare": round(saturated / engine["throughput_audio_s_per_s"], 3),
-            "short_p50_vs_bare_2_threads": round(levels[0]["p50_s"] / engine["short_p50_s_2_threads"], 3),
-            "short_p50_vs_bare_1_thread": round(levels[0]["p50_s"] / engine["short_p50_s_1_thread"], 3),
-        },
     }
+    result["goals"] = goals(result)
     _print(result)
     out = ROOT / "bench" / "results" / "latest.json"
     out.parent.mkdir(exist_ok=True)
@@ -291,19 +350,24 @@ def main() -> None:
 
 
 def _print(r: dict) -> None:
-    e = r["engine"]
+    m, e, sh = r["machine"], r["engine"], r["short"]
+    print(f"\nmachine: {m['cpus']} CPUs ({m['cpu_model']}), load {m['load_1min_at_start']} at start")
     print(
-        f"\nbare engine: short sentence ({e['short_audio_s']} s of audio) p50 {e['short_p50_s_1_thread']} s with 1 "
-        f"intra-op thread, {e['short_p50_s_2_threads']} s with 2; saturated {e['throughput_audio_s_per_s']} "
-        f"audio-s/s with {e['throughput_os_threads']} OS threads {e['throughput_runs']}"
+        f"short sentence ({sh['audio_s']} s of audio), {sh['rounds']} interleaved rounds: p50 bare 1 intra-op "
+        f"thread {sh['bare_1_thread_p50_s']} s, bare 2 threads {sh['bare_2_threads_p50_s']} s, service "
+        f"{sh['service_p50_s']} s (p99 {sh['service_p99_s']} s)"
+    )
+    print(
+        f"bare engine saturated: {e['throughput_audio_s_per_s']} audio-s/s with {e['throughput_os_threads']} OS "
+        f"threads {e['throughput_runs']}"
     )
     print(f"{'conc':>5}{'req/s':>8}{'audio-s/s':>11}{'p50 s':>8}{'p95 s':>8}{'p99 s':>8}{'503':>6}{'errors':>8}")
     for row in r["service"]:
         print(
             f"{row['concurrency']:>5}{row['requests_per_s']:>8}{row['audio_s_per_s']:>11}{row['p50_s']:>8}"
-            f"{row['p95_s']:>8}{row['p99_s']:>8}{row['refused_503']:>6}{row['errors']:>8}"
+            f"{row['p95_s']:>8}{row['p99_s']:>8}{row['refused_503']:>6}{row['errors']:>8} {row['error_statuses'] or ''}"
         )
-    h, s, m, c = r["healthz_while_saturated"], r["streaming"], r["memory"], r["checks"]
+    h, s, mem = r["healthz_while_saturated"], r["streaming"], r["memory"]
     print(
         f"/healthz while saturated: p50 {h['p50_ms']} ms, p99 {h['p99_ms']} ms, max {h['max_ms']} ms "
         f"({h['samples']} samples)"
@@ -313,14 +377,13 @@ def _print(r: dict) -> None:
         f" whole stream {s['whole_stream_p50_s']} s"
     )
     print(
-        f"RSS per worker: {m['rss_after_warmup_mb']} MB after warm-up, {m['rss_after_requests_mb']} MB after "
-        f"{m['requests']} requests ({m['ok']} ok), growth {m['growth_pct']} %"
+        f"RSS per worker: {mem['rss_after_warmup_mb']} MB after warm-up, peak {mem['rss_peak_under_load_mb']} MB, "
+        f"{mem['rss_after_requests_mb']} MB after {mem['requests']} requests ({mem['ok']} ok), growth "
+        f"{mem['growth_pct']} %"
     )
-    print(
-        f"service / bare engine: saturated throughput {c['throughput_vs_bare']} (goal >= 0.95), short p50 "
-        f"{c['short_p50_vs_bare_2_threads']} x bare 2-thread (goal <= 1.15), "
-        f"{c['short_p50_vs_bare_1_thread']} x bare 1-thread"
-    )
+    print(f"\n{'goal':<36}{'value':>10}  {'target':<10}met")
+    for name, g in r["goals"].items():
+        print(f"{name:<36}{g['value']:>10}  {g['goal']:<10}{'yes' if g['met'] else 'NO'}")
 
 
 if __name__ == "__main__":

