@@ -9,8 +9,8 @@ runs in parallel with the web workers' event loop.
 from __future__ import annotations
 
 import numpy as np
-import pyworld
 
+from app.audio import world
 from app.audio.prosody import Prosody
 
 FRAME_PERIOD_MS = 5.0
@@ -72,11 +72,11 @@ def trim_silence(audio: np.ndarray, sample_rate: int, *, start: bool, end: bool)
 
 def _world(audio: np.ndarray, sample_rate: int, p: Prosody) -> np.ndarray:
     x = np.ascontiguousarray(audio, dtype=np.float64)
-    f0, times = pyworld.dio(x, sample_rate, f0_floor=F0_FLOOR, f0_ceil=F0_CEIL, frame_period=FRAME_PERIOD_MS)
-    f0 = pyworld.stonemask(x, f0, times, sample_rate)
-    fft_size = pyworld.get_cheaptrick_fft_size(sample_rate, F0_FLOOR)
-    envelope = pyworld.cheaptrick(x, f0, times, sample_rate, f0_floor=F0_FLOOR, fft_size=fft_size)
-    aperiodicity = pyworld.d4c(x, f0, times, sample_rate, fft_size=fft_size)
+    f0, times = world.dio(x, sample_rate, f0_floor=F0_FLOOR, f0_ceil=F0_CEIL, frame_period=FRAME_PERIOD_MS)
+    f0 = world.stonemask(x, f0, times, sample_rate)
+    fft_size = world.get_cheaptrick_fft_size(sample_rate, F0_FLOOR)
+    envelope = world.cheaptrick(x, f0, times, sample_rate, f0_floor=F0_FLOOR, fft_size=fft_size)
+    aperiodicity = world.d4c(x, f0, times, sample_rate, fft_size=fft_size)
 
     f0 = _reshape_pitch(f0, p)
     if abs(p.brightness) > 1e-3:
@@ -84,7 +84,7 @@ def _world(audio: np.ndarray, sample_rate: int, p: Prosody) -> np.ndarray:
     if abs(p.tempo - 1.0) > 1e-3:
         f0, envelope, aperiodicity = _retime(f0, envelope, aperiodicity, p.tempo)
 
-    y = pyworld.synthesize(
+    y = world.synthesize(
         np.ascontiguousarray(f0),
         np.ascontiguousarray(envelope),
         np.ascontiguousarray(aperiodicity),

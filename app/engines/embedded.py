@@ -9,10 +9,9 @@ to the service's signal processing.
 
 from __future__ import annotations
 
-import contextlib
 import importlib.util
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 
@@ -85,7 +84,8 @@ class EmbeddedEngine(Engine):
 
     def __init__(self, threads: int = 1, lanes: int = 1, claims: CoreClaims | None = None) -> None:
         """``threads``: intra-op threads per interpreter; ``lanes``: vocoder interpreters, all but one
-        on helper threads that take part when ``claims`` shows idle cores."""
+        on helper threads that take part when ``claims`` shows idle cores (the caller is expected
+        to hold a claim on its own core, as the synthesis core's threads do)."""
         assets = locate_assets()
         self._phones = BakerPhones(assets / PHONE_MAP)
         try:
@@ -95,7 +95,6 @@ class EmbeddedEngine(Engine):
         except (RuntimeError, ValueError) as exc:
             raise EngineUnavailable(f"LiteRT could not load the embedded models: {exc}") from exc
         self._acoustic_inputs = {d["name"]: d["index"] for d in self._acoustic.get_input_details()}
-        self._claims = claims
         # A LiteRT interpreter is not thread-safe: one call at a time per engine.
         self._lock = native_lock()
 
@@ -116,7 +115,7 @@ class EmbeddedEngine(Engine):
         asked = break_positions(text, tokens, style.breaks)
         # Breaks between words (not next to punctuation) lengthen the syllables around them.
         inner = {k for k in asked if not replaces_punctuation(text, tokens, k)}
-        with self._lock, self._working():
+        with self._lock:
             mel, frames = self._acoustic_pass(ids, 1.0 / tempo, pitch_range)
             if inner:  # the same symbols with #0 at those breaks: how long each would be without them
                 plain_ids = [self._phones.symbol_to_id[BREAK_NONE] if k in inner else i for k, i in enumerate(ids)]
@@ -129,15 +128,6 @@ class EmbeddedEngine(Engine):
         if asked:
             audio, timeline = set_breaks(audio, timeline, mel[0], frames, asked, SAMPLES_PER_FRAME)
         return Rendered(audio, residual, with_marks(timeline, text))
-
-    @contextlib.contextmanager
-    def _working(self) -> Iterator[None]:
-        """This thread's core is claimed while it works, so other processes do not count it idle."""
-        if self._claims is None:
-            yield
-        else:
-            with self._claims.claim():
-                yield
 
     def _mel(self, ids: list[int], duration_ratio: float, f0_ratio: float) -> np.ndarray:
         return self._acoustic_pass(ids, duration_ratio, f0_ratio)[0]

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from celery.signals import worker_process_init
-
 __all__ = ["celery"]
 
 _celery: Any = None
@@ -25,6 +23,8 @@ def __getattr__(name: str) -> Any:
     if name != "celery":
         raise AttributeError(name)
     if _celery is None:
+        from celery.signals import worker_process_init  # here: web workers without jobs never load Celery
+
         from app.config import ConfigError, load_settings
         from app.jobs.worker import make_celery, worker_runtime
         from app.logs import configure_logging

@@ -4,7 +4,10 @@ A gunicorn worker creates its engine lazily, once, on one of its synthesis
 threads: model loading and inference are CPU work that must not run on the
 gevent event loop. Everything about processes is handled here (a host created
 before ``fork`` starts afresh in the child), so the rest of the code can treat
-the engine as a plain object.
+the engine as a plain object. While a synthesis thread works it holds a claim on
+one of the host's cores (``app.cores``): an engine spreads its work over other
+cores only while nobody on the host claims them, and a claim held across a whole
+step (planning, rendering, encoding) leaves no gaps for that between steps.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from app import metrics
+from app.cores import CoreClaims
 from app.engines.base import Engine, EngineUnavailable
 from app.threads import gevent_active, native_lock
 
@@ -27,9 +31,10 @@ T = TypeVar("T")
 
 
 class EngineHost:
-    def __init__(self, factory: Callable[[], Engine], threads: int = 1) -> None:
+    def __init__(self, factory: Callable[[], Engine], threads: int = 1, claims: CoreClaims | None = None) -> None:
         self._factory = factory
         self._threads = threads
+        self._claims = claims
         self._reset()
 
     def _reset(self) -> None:
@@ -78,15 +83,21 @@ class EngineHost:
             import gevent
 
             try:
-                return pool.spawn(fn, *args).get(timeout=timeout)
+                return pool.spawn(self._claimed, fn, *args).get(timeout=timeout)
             except gevent.Timeout as exc:
                 raise TimeoutError from exc
-        return pool.submit(fn, *args).result(timeout=timeout)
+        return pool.submit(self._claimed, fn, *args).result(timeout=timeout)
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> None:
         """Start ``fn(*args)`` on a synthesis thread without waiting for it."""
         pool = self._executor()
-        (pool.spawn if gevent_active() else pool.submit)(fn, *args)
+        (pool.spawn if gevent_active() else pool.submit)(self._claimed, fn, *args)
+
+    def _claimed(self, fn: Callable[..., T], *args: Any) -> T:
+        if self._claims is None:
+            return fn(*args)
+        with self._claims.claim():
+            return fn(*args)
 
     def later(self, seconds: float, fn: Callable[[], Any]) -> None:
         """Call ``fn()`` on this process's event loop (or a timer thread) after ``seconds``."""

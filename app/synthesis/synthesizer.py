@@ -21,7 +21,8 @@ import numpy as np
 
 from app import metrics
 from app.audio.encode import FORMATS, StreamEncoder, encode
-from app.config import ConfigError, Settings
+from app.config import ConfigError, Settings, available_cpus
+from app.cores import CoreClaims
 from app.engines import Engine, EngineInfo, EngineUnavailable, Voice, create_engine, engine_class
 from app.errors import ClientDisconnected, EngineNotReady, InvalidParameter
 from app.memory import release_free_memory
@@ -85,7 +86,11 @@ class Synthesizer:
     def __init__(self, settings: Settings, engine_factory: Callable[[], Engine] | None = None) -> None:
         self.settings = settings
         self.engine: EngineInfo = engine_class(settings).info
-        self._host = EngineHost(engine_factory or (lambda: create_engine(settings)), threads=settings.synthesis_threads)
+        self._host = EngineHost(
+            engine_factory or (lambda: create_engine(settings)),
+            threads=settings.synthesis_threads,
+            claims=CoreClaims(available_cpus()) if settings.fan_out else None,
+        )
         self._admission = Admission(settings.concurrency, settings.queue)
         shared = SharedCache(settings.redis_url, settings.shared_cache_ttl) if settings.redis_url else None
         self._cache = AudioCache(settings.cache_mb * MIB, shared if settings.shared_cache_ttl else None)
