@@ -1,9 +1,12 @@
 """Polyphones: the g2pM network run our way, weighed against phrase dictionaries, and user entries."""
 
+import json
+
 import pytest
 
-from app.text.disambiguate import choose
+from app.text.disambiguate import candidate_features, choose
 from app.text.g2p import dictionary_readings, to_phrases
+from app.text.polyphone_weights import WEIGHTS_FILE, Weights, fitted_weights, load
 from app.text.polyphones import polyphone_model
 from app.text.user_lexicon import UserLexicon
 
@@ -80,3 +83,36 @@ def test_everyday_words_take_their_neutral_tone():
 def test_de_after_a_reduplicated_word_is_the_particle():
     assert dictionary_readings("慢慢地走")[2] == "de5"
     assert dictionary_readings("这个地方")[2] == "di4"
+
+
+def test_every_reading_gets_the_base_score_and_the_context_around_the_character():
+    features = candidate_features("银行行长", [2], {0, 2, 4})[2]
+    assert set(features) == {"hang2", "xing2"}
+    assert features["hang2"]["base"] > features["xing2"]["base"]  # 行长 in every dictionary
+    assert {k for k in features["hang2"] if ":" in k} == {"left:行", "right:长", "word:行长"}
+    assert {k for k in candidate_features("行", [0], {0, 1})[0]["xing2"] if ":" in k} == {"left:^", "right:$"}
+
+
+def test_a_score_adds_shared_and_the_characters_own_weights():
+    weights = Weights({"base": 0.5}, {"挣": {"zheng1": {"right:脱": 2.0}}})
+    assert weights.score("挣", "zheng1", {"base": 1.0, "right:脱": 1.0}) == 2.5
+    assert weights.score("挣", "zheng4", {"base": 1.0, "right:脱": 1.0}) == 0.5
+    assert weights.score("争", "zheng1", {"base": 1.0, "right:脱": 1.0}) == 0.5
+
+
+def test_own_weights_learn_how_cpp_reads_a_word_every_dictionary_reads_otherwise():
+    # CPP writes 挣脱 zheng1 (five of its twenty dev sentences with 挣); the dictionaries say zheng4.
+    sentence, cuts = "他挣脱了绳子", {0, 1, 3, 4, 6}
+    base_only = Weights({"base": fitted_weights().shared["base"]})
+    assert choose(sentence, [1], cuts, base_only)[1].reading == "zheng4"
+    assert choose(sentence, [1], cuts)[1].reading == "zheng1"
+    assert dictionary_readings("我挣钱养家")[1] == "zheng4"  # no 挣脱, nothing changes
+
+
+def test_the_weights_file_says_it_was_fitted_on_the_dev_split_and_round_trips(tmp_path):
+    about = json.loads(WEIGHTS_FILE.read_text(encoding="utf-8"))["about"]
+    assert about["fitted_on"].startswith("CPP dev split") and about["by"] == "bench/fit_polyphones.py"
+    assert WEIGHTS_FILE.stat().st_size < 200_000
+    copy = tmp_path / "weights.json"
+    copy.write_text(fitted_weights().to_json(about), encoding="utf-8")
+    assert load(copy) == fitted_weights()
