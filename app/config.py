@@ -55,8 +55,12 @@ class Settings(BaseModel):
     sambert_model_dir: str = Field("", description="local ModelScope Sambert-HifiGan model directory")
     engine_threads: int = Field(1, ge=1, le=64, description="intra-op threads per model interpreter")
     synthesis_threads: int = Field(1, ge=1, le=64, description="OS threads per worker running synthesis")
-    fan_out: bool = Field(
-        True, description="spread one sentence's vocoder work over the host's idle cores (one interpreter per core)"
+    fan_out: int = Field(
+        2,
+        ge=1,
+        le=64,
+        description="cores one sentence's vocoder work may spread over while they are idle (1 = off); each "
+        "worker keeps that many vocoder interpreters, capped at the CPUs available",
     )
 
     # Request limits

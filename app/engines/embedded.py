@@ -77,10 +77,9 @@ class EmbeddedEngine(Engine):
 
     @classmethod
     def from_settings(cls, settings: Settings) -> EmbeddedEngine:
-        if not settings.fan_out:
-            return cls(threads=settings.engine_threads)
         cores = available_cpus()
-        return cls(threads=settings.engine_threads, lanes=cores, claims=CoreClaims(cores))
+        lanes = min(settings.fan_out, cores)
+        return cls(threads=settings.engine_threads, lanes=lanes, claims=CoreClaims(cores) if lanes > 1 else None)
 
     def __init__(self, threads: int = 1, lanes: int = 1, claims: CoreClaims | None = None) -> None:
         """``threads``: intra-op threads per interpreter; ``lanes``: vocoder interpreters, all but one

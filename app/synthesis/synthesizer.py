@@ -89,7 +89,7 @@ class Synthesizer:
         self._host = EngineHost(
             engine_factory or (lambda: create_engine(settings)),
             threads=settings.synthesis_threads,
-            claims=CoreClaims(available_cpus()) if settings.fan_out else None,
+            claims=CoreClaims(available_cpus()),  # other processes of the host may spread over cores
         )
         self._admission = Admission(settings.concurrency, settings.queue)
         shared = SharedCache(settings.redis_url, settings.shared_cache_ttl) if settings.redis_url else None

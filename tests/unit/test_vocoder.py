@@ -189,3 +189,11 @@ def test_the_polyphase_subband_synthesis_equals_upsampling_and_filtering():
     subbands = np.random.default_rng(0).integers(-128, 128, size=(1234, 4)).astype(np.int8)
     direct = synthesis.direct(synthesis.dequantised(subbands)) + np.float32(synthesis.bias)
     np.testing.assert_allclose(synthesis(subbands), direct, rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("fan_out", [1, 2, 64])
+def test_the_setting_bounds_the_vocoder_interpreters_by_the_cpus(fan_out):
+    from app.config import available_cpus, load_settings
+
+    engine = EmbeddedEngine.from_settings(load_settings({"fan_out": fan_out}))
+    assert engine.vocoder.lanes == min(fan_out, available_cpus())
