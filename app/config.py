@@ -55,6 +55,9 @@ class Settings(BaseModel):
     sambert_model_dir: str = Field("", description="local ModelScope Sambert-HifiGan model directory")
     engine_threads: int = Field(1, ge=1, le=64, description="intra-op threads per model interpreter")
     synthesis_threads: int = Field(1, ge=1, le=64, description="OS threads per worker running synthesis")
+    vocoder_runtime: Literal["onnxruntime", "litert"] = Field(
+        "onnxruntime", description="what runs MB-MelGAN (LiteRT if ONNX Runtime cannot, with a warning)"
+    )
     fan_out: int = Field(
         2,
         ge=1,

@@ -8,7 +8,10 @@ machine (machines and their load differ run to run).
 It uses the app's front-end and the repaired graphs (the FastSpeech2 graph
 without its random dropout; the MB-MelGAN graph with its sub-band synthesis in
 numpy, or the graph as shipped with ``vocoder_graph="full"``), because the raw
-FastSpeech2 graph cannot run at all.
+FastSpeech2 graph cannot run at all, and the service's vocoder runtime (ONNX
+Runtime by default; ``vocoder_runtime="litert"`` for LiteRT): the same job as
+the service, on the same machinery. With 2 intra-op threads ONNX Runtime's
+threads spin while they wait, its fastest setting on idle cores.
 
     from bench.bare import latency, throughput
     latency(threads=2)     # one 15-character sentence, 2 intra-op threads
@@ -43,6 +46,7 @@ from ai_edge_litert.interpreter import Interpreter  # noqa: E402
 
 from app.engines.baker import BakerPhones  # noqa: E402
 from app.engines.embedded import ACOUSTIC_MODEL, PHONE_MAP, SAMPLE_RATE, locate_assets  # noqa: E402
+from app.engines.onnx_vocoder import INPUT, session, to_onnx  # noqa: E402
 from app.engines.tflite_graph import SubbandSynthesis, remove_random_dropout  # noqa: E402
 from app.engines.vocoder import SAMPLES_PER_FRAME, VOCODER_MODEL, load_vocoder  # noqa: E402
 from app.text.g2p import to_phrases  # noqa: E402
@@ -85,16 +89,20 @@ def load_models(vocoder_graph: str = "split") -> Models:
 
 
 class BareEngine:
-    """Two interpreters and the front-end; one instance per OS thread (not thread-safe)."""
+    """Two models and the front-end; one instance per OS thread (not thread-safe)."""
 
-    def __init__(self, threads: int = 1, vocoder_graph: str = "split") -> None:
+    def __init__(self, threads: int = 1, vocoder_graph: str = "split", vocoder_runtime: str = "onnxruntime") -> None:
         self.models = load_models(vocoder_graph)
         self.acoustic = Interpreter(model_content=self.models.acoustic, num_threads=threads)
-        self.vocoder = Interpreter(model_content=self.models.vocoder, num_threads=threads)
         self._inputs = {d["name"]: d["index"] for d in self.acoustic.get_input_details()}
         self._mel_output = self.acoustic.get_output_details()[1]["index"]
-        self._vocoder_input = self.vocoder.get_input_details()[0]["index"]
-        self._vocoder_output = self.vocoder.get_output_details()[0]["index"]
+        self._session = None
+        if vocoder_runtime == "onnxruntime" and vocoder_graph == "split":
+            self._session = session(to_onnx(self.models.vocoder), threads, spinning=threads > 1)
+        else:
+            self.vocoder = Interpreter(model_content=self.models.vocoder, num_threads=threads)
+            self._vocoder_input = self.vocoder.get_input_details()[0]["index"]
+            self._vocoder_output = self.vocoder.get_output_details()[0]["index"]
 
     def ids(self, sentence: str) -> list[int]:
         return self.models.phones.ids(self.models.phones.symbols(to_phrases(sentence)))
@@ -115,12 +123,16 @@ class BareEngine:
         frames = mel.shape[1]
         if frames < MIN_VOCODER_FRAMES:
             mel = np.concatenate([mel, np.repeat(mel[:, -1:], MIN_VOCODER_FRAMES - frames, axis=1)], axis=1)
-        interp = self.vocoder
-        interp.resize_tensor_input(self._vocoder_input, list(mel.shape))
-        interp.allocate_tensors()
-        interp.set_tensor(self._vocoder_input, np.ascontiguousarray(mel, dtype=np.float32))
-        interp.invoke()
-        out = interp.get_tensor(self._vocoder_output)[0]
+        mel = np.ascontiguousarray(mel, dtype=np.float32)
+        if self._session is not None:
+            out = self._session.run(None, {INPUT: mel})[0][0]
+        else:
+            interp = self.vocoder
+            interp.resize_tensor_input(self._vocoder_input, list(mel.shape))
+            interp.allocate_tensors()
+            interp.set_tensor(self._vocoder_input, mel)
+            interp.invoke()
+            out = interp.get_tensor(self._vocoder_output)[0]
         audio = self.models.synthesis(out) if self.models.synthesis else out[:, 0]
         return audio[: frames * SAMPLES_PER_FRAME]
 

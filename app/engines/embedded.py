@@ -35,7 +35,7 @@ from app.engines.base import (
 )
 from app.engines.pauses import break_positions, replaces_punctuation, set_breaks, shorten
 from app.engines.tflite_graph import remove_random_dropout
-from app.engines.vocoder import SAMPLES_PER_FRAME, VOCODER_MODEL, Vocoder, load_vocoder
+from app.engines.vocoder import SAMPLES_PER_FRAME, VOCODER_MODEL, Runtime, Vocoder, load_vocoder
 from app.text.g2p import BREAK_NONE, to_phrases
 from app.text.ssml import Reading
 from app.text.user_lexicon import UserLexicon
@@ -79,18 +79,22 @@ class EmbeddedEngine(Engine):
     def from_settings(cls, settings: Settings) -> EmbeddedEngine:
         cores = available_cpus()
         lanes = min(settings.fan_out, cores)
-        return cls(threads=settings.engine_threads, lanes=lanes, claims=CoreClaims(cores) if lanes > 1 else None)
+        claims = CoreClaims(cores) if lanes > 1 else None
+        return cls(settings.engine_threads, lanes, claims, settings.vocoder_runtime)
 
-    def __init__(self, threads: int = 1, lanes: int = 1, claims: CoreClaims | None = None) -> None:
-        """``threads``: intra-op threads per interpreter; ``lanes``: vocoder interpreters, all but one
-        on helper threads that take part when ``claims`` shows idle cores (the caller is expected
-        to hold a claim on its own core, as the synthesis core's threads do)."""
+    def __init__(
+        self, threads: int = 1, lanes: int = 1, claims: CoreClaims | None = None, runtime: Runtime = "onnxruntime"
+    ) -> None:
+        """``threads``: intra-op threads of each model; ``lanes``: threads that vocode a mel, all but
+        the caller's on helper threads that take part when ``claims`` shows idle cores (the caller
+        is expected to hold a claim on its own core, as the synthesis core's threads do);
+        ``runtime``: what runs MB-MelGAN (``vocoder.py``)."""
         assets = locate_assets()
         self._phones = BakerPhones(assets / PHONE_MAP)
         try:
             acoustic_model = remove_random_dropout((assets / ACOUSTIC_MODEL).read_bytes())
             self._acoustic = Interpreter(model_content=acoustic_model, num_threads=threads)
-            self.vocoder = Vocoder(*load_vocoder(assets), lanes=lanes, threads=threads, claims=claims)
+            self.vocoder = Vocoder(*load_vocoder(assets), lanes=lanes, threads=threads, claims=claims, runtime=runtime)
         except (RuntimeError, ValueError) as exc:
             raise EngineUnavailable(f"LiteRT could not load the embedded models: {exc}") from exc
         self._acoustic_inputs = {d["name"]: d["index"] for d in self._acoustic.get_input_details()}

@@ -1,39 +1,49 @@
-"""MB-MelGAN on LiteRT: mel spectrogram → 24 kHz audio, in exact windows, over idle cores.
+"""MB-MelGAN: mel spectrogram → 24 kHz audio, in windows, spread over idle cores.
 
-The vocoder is ~85 % of the embedded engine's work, and one LiteRT call runs on
-one core. So a mel is cut into windows and, when other cores of the host are
-idle (``app.cores``), helper threads with interpreters of their own vocode some
-of them at the same time: one short sentence then takes about half as long.
-Under load no core is idle, nothing is split beyond the window limit, and the
-work is exactly that of one call per window.
+The vocoder is ~85 % of the embedded engine's work, and one call runs on one
+core. So a mel is cut into windows and, when other cores of the host are idle
+(``app.cores``), helper threads vocode some of them at the same time: one short
+sentence then takes about half as long. Under load no core is idle, nothing is
+split beyond the window limit, and the work is that of one call per window.
+
+It runs on ONNX Runtime (``onnx_vocoder.py``: less CPU and memory, one session
+shared by every thread) or, if that is not installed or the conversion fails,
+on LiteRT with one interpreter per thread.
 
 Windows carry VOCODER_CONTEXT frames of context on each side, cropped
-afterwards: every output sample of MB-MelGAN depends on at most 19 frames either
-way, so the joined audio equals one full-length call sample for sample. The
-vocoder's memory grows with the frames of one call and stays at its high-water
-mark, so no window is longer than VOCODER_WINDOW frames (a short sentence of up
-to ~3 s is one call when it is not split over cores).
+afterwards. MB-MelGAN's output depends on ~21 frames before and ~20 after, but
+so faintly beyond 19 that the int8 sub-bands differ from one full-length call
+in about 1 of 100,000 values, by one step (inaudible; 21 frames would be exact
+and cost 5–10 % more). The vocoder's memory grows with the frames of one call
+and stays at its high-water mark, so no window is longer than VOCODER_WINDOW
+frames (a short sentence of up to ~3 s is one call when not split over cores).
 """
 
 from __future__ import annotations
 
 import contextlib
 import itertools
+import logging
 import math
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 from ai_edge_litert.interpreter import Interpreter
 
 from app.cores import CoreClaims
+from app.engines.onnx_vocoder import INPUT, session, to_onnx
 from app.engines.tflite_graph import SubbandSynthesis, split_subband_synthesis
 from app.engines.vocoder_graph import xnnpack_friendly
 from app.threads import native_lock, start_native_thread
 
+log = logging.getLogger(__name__)
+
 VOCODER_MODEL = "mb_melgan.tflite"
+Runtime = Literal["onnxruntime", "litert"]
 SAMPLES_PER_FRAME = 300  # MB-MelGAN hop size
 MEL_BANDS = 80
 VOCODER_CONTEXT = 19
@@ -78,35 +88,52 @@ def plan_windows(frames: int, parts: int = 1, longest: int = VOCODER_WINDOW) -> 
 
 
 class _Lane:
-    """One interpreter. Used by one thread at a time."""
+    """Sub-bands of a mel [1, T, 80] → audio; used by one thread at a time."""
 
-    def __init__(self, model: bytes, synthesis: SubbandSynthesis, threads: int) -> None:
-        self._interp = Interpreter(model_content=model, num_threads=threads)
-        self._input = self._interp.get_input_details()[0]["index"]
-        self._output = self._interp.get_output_details()[0]["index"]
+    def __init__(self, subbands: Callable[[np.ndarray], np.ndarray], synthesis: SubbandSynthesis) -> None:
+        self._subbands = subbands
         self._synthesis = synthesis
-        self._shape: tuple[int, ...] = ()  # the input shape the tensors are allocated for
 
     def vocode(self, mel: np.ndarray) -> np.ndarray:
-        """Audio of the whole mel [1, T, 80] in one call."""
+        """Audio of the whole mel in one call."""
         frames = mel.shape[1]
         if frames < MIN_VOCODER_FRAMES:
             quietest = mel[:, [int(np.argmin(mel.mean(axis=2)[0]))], :]
             mel = np.concatenate([mel, np.repeat(quietest, MIN_VOCODER_FRAMES - frames, axis=1)], axis=1)
-        if mel.shape != self._shape:
-            self._shape = ()  # until the new allocation has worked
-            self._interp.resize_tensor_input(self._input, list(mel.shape))
-            self._interp.allocate_tensors()
-            self._shape = mel.shape
-        self._interp.set_tensor(self._input, np.ascontiguousarray(mel, dtype=np.float32))
-        self._interp.invoke()
-        return self._synthesis(self._interp.get_tensor(self._output)[0])[: frames * SAMPLES_PER_FRAME]
+        subbands = self._subbands(np.ascontiguousarray(mel, dtype=np.float32))
+        return self._synthesis(subbands)[: frames * SAMPLES_PER_FRAME]
 
     def vocode_into(self, mel: np.ndarray, window: Window, out: np.ndarray) -> None:
         audio = self.vocode(mel[:, window.lo : window.hi])
         offset = (window.start - window.lo) * SAMPLES_PER_FRAME
         kept = (window.stop - window.start) * SAMPLES_PER_FRAME
         out[window.start * SAMPLES_PER_FRAME : window.stop * SAMPLES_PER_FRAME] = audio[offset : offset + kept]
+
+
+class _LiteRtSubbands:
+    """A LiteRT interpreter of its own (interpreters are not thread-safe)."""
+
+    def __init__(self, model: bytes, threads: int) -> None:
+        self._interp = Interpreter(model_content=model, num_threads=threads)
+        self._input = self._interp.get_input_details()[0]["index"]
+        self._output = self._interp.get_output_details()[0]["index"]
+        self._shape: tuple[int, ...] = ()  # the input shape the tensors are allocated for
+
+    def __call__(self, mel: np.ndarray) -> np.ndarray:
+        if mel.shape != self._shape:
+            self._shape = ()  # until the new allocation has worked
+            self._interp.resize_tensor_input(self._input, list(mel.shape))
+            self._interp.allocate_tensors()
+            self._shape = mel.shape
+        self._interp.set_tensor(self._input, mel)
+        self._interp.invoke()
+        return self._interp.get_tensor(self._output)[0]
+
+
+def _onnx_subbands(model: bytes, threads: int) -> Callable[[np.ndarray], np.ndarray]:
+    """One ONNX Runtime session, safe to share between threads."""
+    runner = session(to_onnx(model), threads)
+    return lambda mel: runner.run(None, {INPUT: mel})[0][0]
 
 
 class _Work:
@@ -177,8 +204,8 @@ def _stop(helpers: list[_Helper]) -> None:
 class Vocoder:
     """``render`` is not thread-safe: one call at a time (the engine serialises them).
 
-    ``lanes`` interpreters in all, ``lanes - 1`` of them on helper threads; ``claims``
-    tells when other cores are idle (None: never split over cores).
+    ``lanes`` threads in all, ``lanes - 1`` of them helpers; ``claims`` tells when other
+    cores are idle (None: never split over cores). ``threads`` are intra-op threads.
     """
 
     def __init__(
@@ -189,9 +216,21 @@ class Vocoder:
         lanes: int = 1,
         threads: int = 1,
         claims: CoreClaims | None = None,
+        runtime: Runtime = "onnxruntime",
     ) -> None:
-        self._own = _Lane(model, synthesis, threads)
-        self._helpers = [_Helper(_Lane(model, synthesis, threads)) for _ in range(lanes - 1)]
+        subbands = None
+        if runtime == "onnxruntime":
+            try:
+                subbands = _onnx_subbands(model, threads)
+            except Exception as exc:  # not installed, or a graph the converter does not know
+                log.warning("MB-MelGAN runs on LiteRT: ONNX Runtime could not run it (%s)", exc)
+        self.runtime: Runtime = "onnxruntime" if subbands else "litert"
+
+        def lane() -> _Lane:
+            return _Lane(subbands or _LiteRtSubbands(model, threads), synthesis)
+
+        self._own = lane()
+        self._helpers = [_Helper(lane()) for _ in range(lanes - 1)]
         self._claims = claims
         self.spread = 0  # renders split over more than one core (diagnostics)
         # Helper threads end with the vocoder (they hold the lanes' memory).
@@ -240,10 +279,12 @@ class Vocoder:
                 yield free
 
     def _grow_to_working_size(self) -> None:
-        """Allocate every lane's tensors for the longest window now, so memory starts where it stays."""
+        """Every lane vocodes a window of the longest length at once, so that memory starts where
+        it stays (LiteRT's tensors, or ONNX Runtime's arena for that many runs at a time)."""
         mel = np.zeros((1, VOCODER_WINDOW, MEL_BANDS), dtype=np.float32)
         whole = [Window(0, 0, VOCODER_WINDOW, VOCODER_WINDOW)]
-        self._own.vocode(mel)
         for helper in self._helpers:
             helper.start(_Work(mel, whole, np.empty(VOCODER_WINDOW * SAMPLES_PER_FRAME, np.float32)))
+        self._own.vocode(mel)
+        for helper in self._helpers:
             helper.wait()
