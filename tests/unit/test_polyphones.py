@@ -89,8 +89,16 @@ def test_every_reading_gets_the_base_score_and_the_context_around_the_character(
     features = candidate_features("银行行长", [2], {0, 2, 4})[2]
     assert set(features) == {"hang2", "xing2"}
     assert features["hang2"]["base"] > features["xing2"]["base"]  # 行长 in every dictionary
-    assert {k for k in features["hang2"] if ":" in k} == {"left:行", "right:长", "word:行长"}
-    assert {k for k in candidate_features("行", [0], {0, 1})[0]["xing2"] if ":" in k} == {"left:^", "right:$"}
+    assert {k for k in features["hang2"] if ":" in k} == {
+        "left:行",
+        "right:长",
+        "left2:银",
+        "right2:$",
+        "word:行长",
+        "at:0/2",
+    }
+    alone = candidate_features("行", [0], {0, 1})[0]["xing2"]
+    assert {k for k in alone if ":" in k} == {"left:^", "right:$", "left2:^", "right2:$", "at:0/1"}
 
 
 def test_a_score_adds_shared_and_the_characters_own_weights():
