@@ -16,9 +16,9 @@ copied from either directory into the repository.
 **Overlap.** A g2pL sentence is dropped when it equals a CPP test or dev sentence
 after removing the marks, after also removing punctuation and spaces (NFKC,
 lower case, letters and digits only), or when the two share a run of
-``RUN`` such characters (edited copies, and templates like "X镇，是下辖的一个乡镇级
-行政单位" where only the name differs). Dev overlaps are dropped too, so that dev
-is fully held out from the g2pL layer. The counts are printed.
+``RUN`` such characters (edited copies, and the templated encyclopaedia sentences
+in which only a place's or a person's name differs). Dev overlaps are dropped
+too, so that dev is fully held out from the g2pL layer. The counts are printed.
 
 **Model.** A multinomial logistic regression over each labelled character's
 readings (a conditional logit): a reading's score is the weighted sum of the

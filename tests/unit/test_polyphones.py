@@ -186,10 +186,10 @@ def fit_script() -> ModuleType:
 
 
 def test_training_sentences_that_copy_a_test_sentence_are_found_with_other_punctuation_or_names():
-    overlap = fit_script().Overlap(["阳春镇，是下辖的一个乡镇级行政单位。", "他挣脱了绳子。"])
-    assert overlap.match("阳春镇，是下辖的一个乡镇级行政单位。") == "same"
+    overlap = fit_script().Overlap(["青山镇是本县管辖的一个乡镇，人口约两万。", "他挣脱了绳子。"])
+    assert overlap.match("青山镇是本县管辖的一个乡镇，人口约两万。") == "same"
     assert overlap.match("他挣脱了 绳子！") == "same text"
-    assert overlap.match("庙岔镇，是下辖的一个乡镇级行政单位。") == "shared run"  # a template, another name
+    assert overlap.match("白水镇是本县管辖的一个乡镇，人口约三万。") == "shared run"  # a template, another name
     assert overlap.match("他挣钱养家。") is None
 
 
