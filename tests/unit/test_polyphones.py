@@ -1,11 +1,17 @@
 """Polyphones: the g2pM network run our way, weighed against phrase dictionaries, and user entries."""
 
+import functools
+import importlib.util
 import json
+import sys
+from pathlib import Path
+from types import ModuleType
 
 import pytest
 
 from app.text.disambiguate import candidate_features, choose
 from app.text.g2p import dictionary_readings, to_phrases
+from app.text.lexicon import lexicon as phrase_lexicon
 from app.text.polyphone_weights import WEIGHTS_FILE, Weights, fitted_weights, load
 from app.text.polyphones import polyphone_model
 from app.text.user_lexicon import UserLexicon
@@ -13,6 +19,15 @@ from app.text.user_lexicon import UserLexicon
 
 def syllables(text: str, lexicon: UserLexicon | None = None) -> list[str]:
     return [s for p in to_phrases(text, lexicon=lexicon) for s in p.syllables]
+
+
+def word_boundaries(chinese: str) -> set[int]:
+    """Where the phrase lexicon's segmentation of an all-Chinese text puts word breaks, as the G2P does."""
+    cuts, pos = {0}, 0
+    for word in phrase_lexicon().segment(chinese):
+        pos += len(word)
+        cuts.add(pos)
+    return cuts
 
 
 @pytest.mark.parametrize(
@@ -89,8 +104,16 @@ def test_every_reading_gets_the_base_score_and_the_context_around_the_character(
     features = candidate_features("银行行长", [2], {0, 2, 4})[2]
     assert set(features) == {"hang2", "xing2"}
     assert features["hang2"]["base"] > features["xing2"]["base"]  # 行长 in every dictionary
-    assert {k for k in features["hang2"] if ":" in k} == {"left:行", "right:长", "word:行长"}
-    assert {k for k in candidate_features("行", [0], {0, 1})[0]["xing2"] if ":" in k} == {"left:^", "right:$"}
+    assert {k for k in features["hang2"] if ":" in k} == {
+        "left:行",
+        "right:长",
+        "left2:银",
+        "right2:$",
+        "word:行长",
+        "at:0/2",
+    }
+    alone = candidate_features("行", [0], {0, 1})[0]["xing2"]
+    assert {k for k in alone if ":" in k} == {"left:^", "right:$", "left2:^", "right2:$", "at:0/1"}
 
 
 def test_a_score_adds_shared_and_the_characters_own_weights():
@@ -109,10 +132,76 @@ def test_own_weights_learn_how_cpp_reads_a_word_every_dictionary_reads_otherwise
     assert dictionary_readings("我挣钱养家")[1] == "zheng4"  # no 挣脱, nothing changes
 
 
-def test_the_weights_file_says_it_was_fitted_on_the_dev_split_and_round_trips(tmp_path):
+@pytest.mark.parametrize(
+    ("sentence", "char", "reading"),
+    [
+        ("他养了一只小猫", "只", "zhi1"),
+        ("他把书塞进书包", "塞", "sai1"),
+        ("这本书很薄", "薄", "bao2"),
+        ("我们来挑水", "挑", "tiao1"),
+    ],
+)
+def test_weights_learnt_from_g2pl_read_everyday_words_the_model_and_dictionaries_miss(sentence, char, reading):
+    # g2pL has ~500 sentences for each of these characters; CPP dev has twenty, mostly encyclopaedic.
+    index = sentence.index(char)
+    cuts = word_boundaries(sentence)
+    base_only = Weights({"base": fitted_weights().shared["base"]})
+    assert choose(sentence, [index], cuts, base_only)[index].reading != reading
+    assert choose(sentence, [index], cuts)[index].reading == reading
+    assert dictionary_readings(sentence)[index] == reading
+
+
+def test_each_context_weight_is_stored_only_for_the_readings_it_sets_apart():
+    # Adding one number to every reading's weight of a feature changes no answer, so the file keeps
+    # at least one reading of each (character, feature) at zero: a two-reading character, one weight.
+    model = polyphone_model()
+    for char, readings in fitted_weights().own.items():
+        counts: dict[str, int] = {}
+        for names in readings.values():
+            for name in names:
+                counts[name] = counts.get(name, 0) + 1
+        assert max(counts.values()) < len(model.candidates[char][1]), char
+
+
+def test_the_weights_file_says_what_it_was_fitted_on_and_round_trips(tmp_path):
     about = json.loads(WEIGHTS_FILE.read_text(encoding="utf-8"))["about"]
     assert about["fitted_on"].startswith("CPP dev split") and about["by"] == "bench/fit_polyphones.py"
-    assert WEIGHTS_FILE.stat().st_size < 200_000
+    assert "never test" in about["fitted_on"] and "g2pL" in about["fitted_on"]
+    assert WEIGHTS_FILE.stat().st_size < 1_000_000
     copy = tmp_path / "weights.json"
     copy.write_text(fitted_weights().to_json(about), encoding="utf-8")
     assert load(copy) == fitted_weights()
+
+
+@functools.cache
+def fit_script() -> ModuleType:
+    """bench/fit_polyphones.py, a script rather than part of the package, loaded as a module."""
+    path = Path(__file__).resolve().parents[2] / "bench" / "fit_polyphones.py"
+    spec = importlib.util.spec_from_file_location("fit_polyphones", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_training_sentences_that_copy_a_test_sentence_are_found_with_other_punctuation_or_names():
+    overlap = fit_script().Overlap(["青山镇是本县管辖的一个乡镇，人口约两万。", "他挣脱了绳子。"])
+    assert overlap.match("青山镇是本县管辖的一个乡镇，人口约两万。") == "same"
+    assert overlap.match("他挣脱了 绳子！") == "same text"
+    assert overlap.match("白水镇是本县管辖的一个乡镇，人口约三万。") == "shared run"  # a template, another name
+    assert overlap.match("他挣钱养家。") is None
+
+
+def test_shipped_weights_are_the_scaled_g2pl_layer_plus_cpps_own_one_weight_per_difference():
+    layer = Weights({"base": 0.6}, {"挑": {"tiao1": {"right:水": 1.0}, "tiao3": {"right:水": -1.0}}})
+    cpp = Weights({"base": 0.5, "g2pl": 0.8}, {"挑": {"tiao1": {"left:来": 0.2}, "tiao3": {"left:来": -0.2}}})
+    shipped = fit_script().shipped(cpp, layer)
+    assert shipped.shared == {"base": 0.5}  # the layer's own base weight is g2pL's, not used
+
+    def margin(features: dict[str, float]) -> float:
+        return shipped.score("挑", "tiao1", features) - shipped.score("挑", "tiao3", features)
+
+    assert margin({"base": 1.0, "right:水": 1.0}) == pytest.approx(0.8 * 2.0)
+    assert margin({"base": 1.0, "left:来": 1.0}) == pytest.approx(0.4)
+    assert sum(len(names) for names in shipped.own["挑"].values()) == 2
