@@ -10,8 +10,7 @@ without its random dropout; the MB-MelGAN graph with its sub-band synthesis in
 numpy, or the graph as shipped with ``vocoder_graph="full"``), because the raw
 FastSpeech2 graph cannot run at all, and the service's vocoder runtime (ONNX
 Runtime by default; ``vocoder_runtime="litert"`` for LiteRT): the same job as
-the service, on the same machinery. With 2 intra-op threads ONNX Runtime's
-threads spin while they wait, its fastest setting on idle cores.
+the service, on the same machinery.
 
     from bench.bare import latency, throughput
     latency(threads=2)     # one 15-character sentence, 2 intra-op threads
@@ -98,7 +97,7 @@ class BareEngine:
         self._mel_output = self.acoustic.get_output_details()[1]["index"]
         self._session = None
         if vocoder_runtime == "onnxruntime" and vocoder_graph == "split":
-            self._session = session(to_onnx(self.models.vocoder), threads, spinning=threads > 1)
+            self._session = session(to_onnx(self.models.vocoder), threads)
         else:
             self.vocoder = Interpreter(model_content=self.models.vocoder, num_threads=threads)
             self._vocoder_input = self.vocoder.get_input_details()[0]["index"]

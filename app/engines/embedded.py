@@ -93,7 +93,10 @@ class EmbeddedEngine(Engine):
         self._phones = BakerPhones(assets / PHONE_MAP)
         try:
             acoustic_model = remove_random_dropout((assets / ACOUSTIC_MODEL).read_bytes())
-            self._acoustic = Interpreter(model_content=acoustic_model, num_threads=threads)
+            # FastSpeech2 (~15 % of the work) cannot be split into windows, so it runs on as many
+            # intra-op threads as the vocoder has lanes: 17 → 11 ms for a short sentence on idle
+            # cores, and no loss of throughput when every core is busy (measured, docs/operations.md).
+            self._acoustic = Interpreter(model_content=acoustic_model, num_threads=max(threads, lanes))
             self.vocoder = Vocoder(*load_vocoder(assets), lanes=lanes, threads=threads, claims=claims, runtime=runtime)
         except (RuntimeError, ValueError) as exc:
             raise EngineUnavailable(f"LiteRT could not load the embedded models: {exc}") from exc
