@@ -11,8 +11,10 @@ Three measures, pooled over a set of sentences (each pair of signals has the sam
   the frames both signals call voiced, and the share of frames whose voicing differs.
 
 A change passes as inaudible under ``LSD_DB`` dB, ``F0_CENTS`` cents and ``VOICING`` voicing
-disagreement (a semitone is 100 cents; trained listeners notice pitch differences of roughly
-5–10 cents on sustained tones, far more on speech; LSD of codecs rated transparent is ≈ 1 dB).
+disagreement. A semitone is 100 cents; pitch discrimination thresholds of listeners are of the
+order of 5–10 cents for steady tones and larger for running speech. The classic transparency
+limit of spectral-envelope quantisation in speech coding is 1 dB of spectral distortion; 0.5 dB
+over the whole STFT (fine structure included) is stricter.
 """
 
 from __future__ import annotations
