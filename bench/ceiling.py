@@ -2,16 +2,15 @@
 
 Run it from the repository root, alone, on a machine others may be using:
 
-    nice -n 10 .venv/bin/python bench/ceiling.py --pylib /work/ceiling-pylib
+    nice -n 10 .venv/bin/python bench/ceiling.py
 
-(``--pylib DIR``: a directory holding ``onnx`` and ``onnxruntime``, installed for measurement
-only with ``pip install --target DIR onnx onnxruntime``; without it the ONNX Runtime rows say
-"not installed"). ``--rounds``, ``--seconds`` and ``--quick`` shorten it (default ≈ 8 min on
-2 cores); ``--groups 1,6`` runs some groups only. It prints one markdown table and writes
-bench/results/ceiling.json.
+``--rounds``, ``--seconds`` and ``--quick`` shorten it (default ≈ 8 min on 2 cores);
+``--groups 1,6`` runs some groups only. It prints one markdown table and writes
+bench/results/ceiling.json. "Today" below is the LiteRT path these ideas were measured
+against; the engine now runs row 6a (ONNX Runtime), which this comparison chose.
 
-Rows (every variant vocodes with today's windows — at most 256 frames per call, balanced, 19
-frames of context each side — unless the row says otherwise; 1 intra-op thread):
+Rows (every variant vocodes with the engine's windows — at most 256 frames per call, balanced,
+19 frames of context each side — unless the row says otherwise; 1 intra-op thread):
 
 1. the graph: as shipped (PQMF synthesis inside the graph) → sub-band synthesis cut off and
    done in numpy by upsampling and filtering → the same as one polyphase matrix product →
@@ -27,8 +26,8 @@ frames of context each side — unless the row says otherwise; 1 intra-op thread
    convolutions only or for the transposed convolutions too (bench/quantize.py), and, as a
    diagnostic, the weights rounded to int8 but computed in float32 (the loss of the weights
    alone, without the hybrid kernels' int8 activations);
-6. ONNX Runtime running our conversion of today's graph (bench/onnx_vocoder.py), 1 or 2
-   intra-op threads (not spinning), with and without its memory arena.
+6. ONNX Runtime running the engine's conversion of today's graph (app/engines/onnx_vocoder.py),
+   1 or 2 intra-op threads (not spinning), with and without its memory arena.
 
 Columns: process CPU ms (``time.process_time``, all threads) and wall ms per vocoding of the
 SHORT sentence of bench/bare.py (≈ 258 frames) and of one long sentence (≈ 900 frames), medians
@@ -58,7 +57,6 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import argparse  # noqa: E402
 import datetime  # noqa: E402
-import inspect  # noqa: E402
 import json  # noqa: E402
 import math  # noqa: E402
 import pickle  # noqa: E402
@@ -80,16 +78,13 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from ai_edge_litert import schema_py_generated as schema  # noqa: E402
 from ai_edge_litert.interpreter import Interpreter, OpResolverType  # noqa: E402
 
-from app.engines.embedded import (  # noqa: E402
-    SAMPLE_RATE,
-    SAMPLES_PER_FRAME,
-    VOCODER_MODEL,
-    load_vocoder,
-    locate_assets,
-)
+from app.engines import onnx_vocoder  # noqa: E402
+from app.engines.embedded import SAMPLE_RATE, locate_assets  # noqa: E402
 from app.engines.tflite_graph import SubbandSynthesis, split_subband_synthesis  # noqa: E402
+from app.engines.vocoder import SAMPLES_PER_FRAME, VOCODER_MODEL, load_vocoder  # noqa: E402
 from bench import quality  # noqa: E402
 from bench.quantize import CONVOLUTIONS, fp16_weights, int8_rounded_weights, int8_weights  # noqa: E402
 
@@ -230,34 +225,57 @@ def prepare(work: Path, ort: bool) -> dict[str, Any]:
     (work / "synthesis.pkl").write_bytes(pickle.dumps(synthesis))
     info: dict[str, Any] = {"model_bytes": {name: len(data) for name, data in graphs.items()}}
     if ort:
-        from bench import onnx_vocoder
-
         started = time.perf_counter()
-        model = onnx_vocoder.convert(today)
+        data = onnx_vocoder.to_onnx(today)
+        converter = [Path(onnx_vocoder.__file__), Path(onnx_vocoder.__file__).with_name("onnx_proto.py")]
         info["onnx"] = {
             "convert_s": time.perf_counter() - started,
-            "nodes": len(model.graph.node),
-            "node_types": sorted({n.op_type for n in model.graph.node}),
-            "litert_ops": onnx_vocoder.mapped_ops(today),
-            "converter_lines": len(Path(onnx_vocoder.__file__).read_text().splitlines()),
-            "convert_function_lines": len(inspect.getsource(onnx_vocoder.convert).splitlines()),
+            "litert_ops": mapped_ops(today),
+            "converter_lines": sum(len(f.read_text().splitlines()) for f in converter),
         }
-        data = model.SerializeToString()
+        try:
+            import onnx  # a test tool (requirements-dev.txt): the engine writes the bytes itself
+
+            nodes = onnx.load_model_from_string(data).graph.node
+            info["onnx"] |= {"nodes": len(nodes), "node_types": sorted({n.op_type for n in nodes})}
+        except ImportError:
+            pass
         (work / "today.onnx").write_bytes(data)
         info["model_bytes"]["onnx"] = len(data)
     return info
+
+
+def mapped_ops(model_bytes: bytes) -> dict[str, int]:
+    """How many ops of each LiteRT kind the graph has (what the ONNX converter maps)."""
+    model = schema.ModelT.InitFromPackedBuf(bytearray(model_bytes), 0)
+    names = {v: k for k, v in vars(schema.BuiltinOperator).items() if not k.startswith("_")}
+    counts: dict[str, int] = {}
+    for op in model.subgraphs[0].operators:
+        c = model.operatorCodes[op.opcodeIndex]
+        name = names[max(c.builtinCode, c.deprecatedBuiltinCode)]
+        counts[name] = counts.get(name, 0) + 1
+    return counts
 
 
 _SESSIONS: dict[tuple[Path, int, bool], Any] = {}
 
 
 def ort_session(work: Path, threads: int, arena: bool) -> Any:
-    """One onnxruntime session per configuration, shared by every Vocoder (``run`` is thread-safe)."""
+    """One onnxruntime session per configuration, shared by every Vocoder (``run`` is thread-safe):
+    the engine's session, or the same with the CPU memory arena off."""
     key = (work, threads, arena)
     if key not in _SESSIONS:
-        from bench.onnx_vocoder import session
+        data = (work / "today.onnx").read_bytes()
+        if arena:
+            _SESSIONS[key] = onnx_vocoder.session(data, threads)
+        else:
+            import onnxruntime as rt
 
-        _SESSIONS[key] = session((work / "today.onnx").read_bytes(), threads, arena)
+            options = rt.SessionOptions()
+            options.intra_op_num_threads, options.inter_op_num_threads = threads, 1
+            options.enable_cpu_mem_arena = False
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+            _SESSIONS[key] = rt.InferenceSession(data, options, providers=["CPUExecutionProvider"])
     return _SESSIONS[key]
 
 
@@ -424,10 +442,8 @@ def child(key: str, work: Path) -> dict[str, float]:
     return {"hwm_mb": done["VmHWM"], "rss_mb": done["VmRSS"], "loaded_rss_mb": loaded["VmRSS"]}
 
 
-def measure_memory(key: str, work: Path, pylib: str | None) -> dict[str, float]:
+def measure_memory(key: str, work: Path) -> dict[str, float]:
     command = [sys.executable, str(Path(__file__).resolve()), "--child", key, "--work", str(work)]
-    if pylib:
-        command += ["--pylib", pylib]
     done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=600, check=False)
     lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
     if done.returncode or not lines:
@@ -461,7 +477,7 @@ def machine() -> dict[str, Any]:
 def versions(ort: bool) -> dict[str, str]:
     from importlib.metadata import version
 
-    names = ["ai-edge-litert", "numpy", "pyworld"] + (["onnx", "onnxruntime"] if ort else [])
+    names = ["ai-edge-litert", "numpy", "pyworld"] + (["onnxruntime"] if ort else [])
     return {n: version(n) for n in names}
 
 
@@ -599,7 +615,7 @@ def run(args: argparse.Namespace, work: Path, ort: bool, log: Callable[[str], No
     measure_saturated(live, rows, load, work, args)
     log(f"saturated runs done at {time.perf_counter() - started:.0f} s")
     for spec in live:
-        rows[spec.key].memory = measure_memory(spec.key, work, args.pylib)
+        rows[spec.key].memory = measure_memory(spec.key, work)
     log(f"memory done at {time.perf_counter() - started:.0f} s")
     return {
         "info": info,
@@ -676,9 +692,9 @@ def onnx_summary(o: dict[str, Any]) -> str:
     ops = ", ".join(f"{name} {count}" for name, count in o["litert_ops"].items())
     exact = o.get("exactness")
     lines = [
-        f"ONNX converter (bench/onnx_vocoder.py): {o['converter_lines']} lines, convert() {o['convert_function_lines']}"
-        f", {o['convert_s']:.1f} s; LiteRT ops mapped: {ops}; ONNX graph: {o['nodes']} nodes"
-        f" ({', '.join(o['node_types'])}).",
+        f"ONNX converter (app/engines/onnx_vocoder.py + onnx_proto.py): {o['converter_lines']} lines, "
+        f"{o['convert_s']:.1f} s; LiteRT ops mapped: {ops}; ONNX graph: {o.get('nodes', '?')} nodes"
+        f" ({', '.join(o.get('node_types', []))}).",
     ]
     if exact:
         per = "; ".join(f"{t}: {e['differ']}/{e['values']}" for t, e in exact["lengths"].items())
@@ -692,7 +708,6 @@ def onnx_summary(o: dict[str, Any]) -> str:
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--pylib", help="directory with onnx and onnxruntime (added to sys.path)")
     parser.add_argument("--rounds", type=int, default=6, help="interleaved timing rounds")
     parser.add_argument("--seconds", type=float, default=1.5, help="timed span of each saturated run")
     parser.add_argument("--repeats", type=int, default=4, help="saturated runs per case (best throughput kept)")
@@ -702,15 +717,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.pylib:
-        sys.path.append(args.pylib)  # after the virtualenv: its numpy wins over the directory's copy
     if args.child:
         print(json.dumps(child(args.child, args.work)))
         return
     if args.quick:
         args.rounds, args.seconds, args.repeats = 3, 1.0, 2
     try:
-        import onnx  # noqa: F401
         import onnxruntime  # noqa: F401
 
         ort = True

@@ -220,10 +220,13 @@ def to_onnx(model_bytes: bytes) -> bytes:
 
 
 def session(onnx_model: bytes, threads: int = 1) -> Any:
-    """An ONNX Runtime CPU session whose ``threads`` intra-op threads never spin while they wait:
-    spinning burns the core another request or a helper thread could use, and on idle cores it
-    was no faster (measured with 2 threads: 59–62 ms without, 65–71 ms with, for a short sentence).
-    ``run`` may be called from several threads at once."""
+    """An ONNX Runtime CPU session; ``run`` may be called from several threads at once.
+
+    Its ``threads`` intra-op threads never spin while they wait: spinning burns the core another
+    request or a helper thread could use, and on idle cores it was no faster (2 threads, short
+    sentence: 59–62 ms without, 65–71 ms with). Memory patterns are off: they are planned per
+    input shape, every sentence has a length of its own, and they only grew the arena (a
+    worker's vocoder settled at 68–73 MB with them, 50–52 MB without, at the same CPU)."""
     import onnxruntime as ort
 
     options = ort.SessionOptions()
@@ -232,5 +235,6 @@ def session(onnx_model: bytes, threads: int = 1) -> Any:
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    options.enable_mem_pattern = False
     options.log_severity_level = 3  # errors only: its warnings are about graph rewrites it made itself
     return ort.InferenceSession(onnx_model, options, providers=["CPUExecutionProvider"])

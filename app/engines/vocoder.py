@@ -15,8 +15,10 @@ afterwards. MB-MelGAN's output depends on ~21 frames before and ~20 after, but
 so faintly beyond 19 that the int8 sub-bands differ from one full-length call
 in about 1 of 100,000 values, by one step (inaudible; 21 frames would be exact
 and cost 5–10 % more). The vocoder's memory grows with the frames of one call
-and stays at its high-water mark, so no window is longer than VOCODER_WINDOW
-frames (a short sentence of up to ~3 s is one call when not split over cores).
+and stays at its high-water mark, so no window is longer than LONGEST_WINDOW
+frames. ONNX Runtime needs about half of LiteRT's memory per frame, so its
+windows are longer: a sentence of up to ~5.6 s is one call when not split over
+cores, and the context of extra windows costs nothing for most sentences.
 """
 
 from __future__ import annotations
@@ -47,7 +49,9 @@ Runtime = Literal["onnxruntime", "litert"]
 SAMPLES_PER_FRAME = 300  # MB-MelGAN hop size
 MEL_BANDS = 80
 VOCODER_CONTEXT = 19
-VOCODER_WINDOW = 256
+# Frames of one call, context included. At 448 frames ONNX Runtime's working memory for a worker's
+# vocoder (both lanes) is what LiteRT's is at 256 (~60 MB, measured after mixed lengths and spreading).
+LONGEST_WINDOW: dict[Runtime, int] = {"onnxruntime": 448, "litert": 256}
 # The vocoder's reflection padding needs a few frames of input; shorter mels are
 # padded with their quietest frame and the extra audio is cut off.
 MIN_VOCODER_FRAMES = 16
@@ -72,7 +76,7 @@ class Window:
     hi: int
 
 
-def plan_windows(frames: int, parts: int = 1, longest: int = VOCODER_WINDOW) -> list[Window]:
+def plan_windows(frames: int, parts: int, longest: int) -> list[Window]:
     """Balanced windows over ``frames``: none longer than ``longest`` with its context, and a
     multiple of ``parts`` of them (one share per core taking part), each keeping at least
     MIN_PART_FRAMES when split over cores."""
@@ -225,6 +229,7 @@ class Vocoder:
             except Exception as exc:  # not installed, or a graph the converter does not know
                 log.warning("MB-MelGAN runs on LiteRT: ONNX Runtime could not run it (%s)", exc)
         self.runtime: Runtime = "onnxruntime" if subbands else "litert"
+        self.window = LONGEST_WINDOW[self.runtime]
 
         def lane() -> _Lane:
             return _Lane(subbands or _LiteRtSubbands(model, threads), synthesis)
@@ -247,7 +252,7 @@ class Vocoder:
         out = np.empty(frames * SAMPLES_PER_FRAME, dtype=np.float32)
         wanted = min(len(self._helpers), frames // MIN_PART_FRAMES - 1)
         with self._idle_cores(wanted) as extra:
-            windows = plan_windows(frames, 1 + extra)
+            windows = plan_windows(frames, 1 + extra, self._longest(1 + extra))
             helpers = self._helpers[: min(extra, len(windows) - 1)]
             work = _Work(mel, windows, out)
             self.spread += bool(helpers)
@@ -266,6 +271,12 @@ class Vocoder:
                 raise errors[0]
         return out
 
+    def _longest(self, parts: int) -> int:
+        """The longest window when ``parts`` lanes work at once. ONNX Runtime's lanes share one
+        arena, so theirs are 1/parts as long: together they never hold more working memory than
+        one window-long call. LiteRT's interpreters each have their own memory anyway."""
+        return self.window // parts if self.runtime == "onnxruntime" else self.window
+
     def render_whole(self, mel: np.ndarray) -> np.ndarray:
         """The mel in one call, however long (for comparisons: memory grows with the mel)."""
         return self._own.vocode(mel)
@@ -279,12 +290,16 @@ class Vocoder:
                 yield free
 
     def _grow_to_working_size(self) -> None:
-        """Every lane vocodes a window of the longest length at once, so that memory starts where
-        it stays (LiteRT's tensors, or ONNX Runtime's arena for that many runs at a time)."""
-        mel = np.zeros((1, VOCODER_WINDOW, MEL_BANDS), dtype=np.float32)
-        whole = [Window(0, 0, VOCODER_WINDOW, VOCODER_WINDOW)]
-        for helper in self._helpers:
-            helper.start(_Work(mel, whole, np.empty(VOCODER_WINDOW * SAMPLES_PER_FRAME, np.float32)))
+        """Vocode what the busiest moments ask of memory, so that it starts where it stays: the
+        longest window alone, and the lanes at once on the parts of a window-long mel (LiteRT's
+        tensors per interpreter, or the shared ONNX Runtime session's arena for that many runs)."""
+        mel = np.zeros((1, self.window, MEL_BANDS), dtype=np.float32)
         self._own.vocode(mel)
-        for helper in self._helpers:
-            helper.wait()
+        if self._helpers:
+            out = np.empty(self.window * SAMPLES_PER_FRAME, np.float32)
+            work = _Work(mel, plan_windows(self.window, self.lanes, self._longest(self.lanes)), out)
+            for helper in self._helpers:
+                helper.start(work)
+            work.run(self._own)
+            for helper in self._helpers:
+                helper.wait()

@@ -18,10 +18,10 @@ import pytest
 from app.cores import CoreClaims
 from app.engines.embedded import EmbeddedEngine, locate_assets
 from app.engines.vocoder import (
+    LONGEST_WINDOW,
     MIN_PART_FRAMES,
     SAMPLES_PER_FRAME,
     VOCODER_CONTEXT,
-    VOCODER_WINDOW,
     Vocoder,
     load_vocoder,
     plan_windows,
@@ -46,7 +46,7 @@ def engine() -> EmbeddedEngine:
 @pytest.fixture(scope="module")
 def long_mel(engine) -> np.ndarray:
     mel = engine._mel(engine.phone_ids(LONG_TEXT), 1.0, 1.0)
-    assert mel.shape[1] > 2 * VOCODER_WINDOW
+    assert mel.shape[1] > 2 * LONGEST_WINDOW["litert"]
     return mel
 
 
@@ -60,13 +60,14 @@ def spread(claims) -> Vocoder:
     return Vocoder(*load_vocoder(locate_assets()), lanes=2, claims=claims)
 
 
-@pytest.mark.parametrize("frames", [1, 31, 64, 200, 256, 257, 258, 600, 1999])
+@pytest.mark.parametrize("frames", [1, 31, 64, 200, 256, 257, 258, 448, 449, 600, 1999])
 @pytest.mark.parametrize("parts", [1, 2, 3])
-def test_windows_cover_the_mel_once_and_stay_bounded(frames, parts):
-    windows = plan_windows(frames, parts)
+@pytest.mark.parametrize("longest", sorted(set(LONGEST_WINDOW.values())))
+def test_windows_cover_the_mel_once_and_stay_bounded(frames, parts, longest):
+    windows = plan_windows(frames, parts, longest)
     assert windows[0].start == 0 and windows[-1].stop == frames
     assert all(a.stop == b.start for a, b in itertools.pairwise(windows))
-    assert all(w.hi - w.lo <= VOCODER_WINDOW for w in windows)
+    assert all(w.hi - w.lo <= longest for w in windows)
     assert all(w.lo == max(0, w.start - VOCODER_CONTEXT) for w in windows)
     assert all(w.hi == min(frames, w.stop + VOCODER_CONTEXT) for w in windows)
     lengths = [w.stop - w.start for w in windows]
@@ -77,9 +78,11 @@ def test_windows_cover_the_mel_once_and_stay_bounded(frames, parts):
         assert min(lengths) >= MIN_PART_FRAMES
 
 
-def test_a_short_sentence_is_one_call_when_not_spread():
-    assert plan_windows(VOCODER_WINDOW, 1) == plan_windows(VOCODER_WINDOW, 1)[:1]
-    assert len(plan_windows(VOCODER_WINDOW + 1, 1)) == 2
+@pytest.mark.parametrize("runtime", ["onnxruntime", "litert"])
+def test_a_sentence_up_to_the_window_is_one_call_when_not_spread(runtime):
+    longest = LONGEST_WINDOW[runtime]
+    assert len(plan_windows(longest, 1, longest)) == 1
+    assert len(plan_windows(longest + 1, 1, longest)) == 2
 
 
 @pytest.mark.parametrize("runtime", ["onnxruntime", "litert"])
