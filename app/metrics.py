@@ -27,6 +27,11 @@ CACHE = Counter("tts_cache_requests_total", "Audio cache lookups", ["result"])
 ENGINE_LOAD_SECONDS = Gauge(
     "tts_engine_load_seconds", "Time the engine took to load, per worker", multiprocess_mode="liveall"
 )
+VOCODER_CALLS = Counter(
+    "tts_vocoder_calls_total",
+    "Mel spectrograms vocoded, by whether idle cores took part (spread) or not (alone)",
+    ["cores"],
+)
 SHARED_CACHE_UP = Gauge(
     "tts_shared_cache_up",
     "1 while the Redis audio cache shared by replicas answers, 0 while it is off",

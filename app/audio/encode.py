@@ -133,7 +133,7 @@ class StreamEncoder:
     def start(self) -> bytes:
         name = self.format.name
         if name == "wav":
-            return _streaming_wav_header(self.rate)
+            return wav_header(self.rate)
         if name == "mp3":
             self._mp3 = lameenc.Encoder()
             self._mp3.set_bit_rate(MP3_BITRATE_KBPS)
@@ -175,29 +175,30 @@ class StreamEncoder:
         return out
 
 
-def _streaming_wav_header(rate: int) -> bytes:
-    """A 16-bit mono WAV header whose sizes say "unknown" (0xFFFFFFFF), as streaming players expect."""
-    unknown = 0xFFFFFFFF
+def wav_header(rate: int, data_bytes: int | None = None) -> bytes:
+    """A 16-bit mono WAV header; without ``data_bytes`` its sizes say "unknown" (0xFFFFFFFF), as
+    streaming players expect."""
+    riff, data = (0xFFFFFFFF, 0xFFFFFFFF) if data_bytes is None else (data_bytes + WAV_HEADER_BYTES - 8, data_bytes)
     return (
         b"RIFF"
-        + struct.pack("<I", unknown)
+        + struct.pack("<I", riff)
         + b"WAVEfmt "
         + struct.pack("<IHHIIHH", 16, 1, 1, rate, rate * 2, 2, 16)
         + b"data"
-        + struct.pack("<I", unknown)
+        + struct.pack("<I", data)
     )
-
-
-_WHOLE_FILE = {"wav": "WAV", "flac": "FLAC"}
 
 
 def encode(audio: np.ndarray, in_rate: int, fmt: str, out_rate: int | None = None) -> bytes:
     """Encode a whole clip (mono float32 in [-1, 1]); WAV and FLAC headers carry exact lengths."""
     out_rate = out_rate or in_rate
-    if fmt in _WHOLE_FILE:
+    if fmt == "wav":
+        pcm = to_pcm16(Resampler(in_rate, out_rate)(audio, last=True))
+        return wav_header(out_rate, len(pcm)) + pcm
+    if fmt == "flac":
         buffer = io.BytesIO()
         resampled = Resampler(in_rate, out_rate)(audio, last=True)
-        soundfile.write(buffer, np.clip(resampled, -1.0, 1.0), out_rate, format=_WHOLE_FILE[fmt], subtype="PCM_16")
+        soundfile.write(buffer, np.clip(resampled, -1.0, 1.0), out_rate, format="FLAC", subtype="PCM_16")
         return buffer.getvalue()
     encoder = StreamEncoder(fmt, in_rate, out_rate)
     return encoder.start() + encoder.write(audio) + encoder.finish()

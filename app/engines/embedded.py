@@ -93,10 +93,10 @@ class EmbeddedEngine(Engine):
         self._phones = BakerPhones(assets / PHONE_MAP)
         try:
             acoustic_model = remove_random_dropout((assets / ACOUSTIC_MODEL).read_bytes())
-            # FastSpeech2 (~15 % of the work) cannot be split into windows, so it runs on as many
-            # intra-op threads as the vocoder has lanes: 17 → 11 ms for a short sentence on idle
-            # cores, and no loss of throughput when every core is busy (measured, docs/operations.md).
-            self._acoustic = Interpreter(model_content=acoustic_model, num_threads=max(threads, lanes))
+            # One intra-op thread, whatever the fan-out: with 2, the short sentence's acoustic pass
+            # takes 11 instead of 17 ms on idle cores, but saturated throughput fell by 9 %
+            # (LiteRT's thread pool waits for a core that another worker is using).
+            self._acoustic = Interpreter(model_content=acoustic_model, num_threads=threads)
             self.vocoder = Vocoder(*load_vocoder(assets), lanes=lanes, threads=threads, claims=claims, runtime=runtime)
         except (RuntimeError, ValueError) as exc:
             raise EngineUnavailable(f"LiteRT could not load the embedded models: {exc}") from exc

@@ -40,6 +40,7 @@ from app.cores import CoreClaims
 from app.engines.onnx_vocoder import INPUT, session, to_onnx
 from app.engines.tflite_graph import SubbandSynthesis, split_subband_synthesis
 from app.engines.vocoder_graph import xnnpack_friendly
+from app.metrics import VOCODER_CALLS
 from app.threads import native_lock, start_native_thread
 
 log = logging.getLogger(__name__)
@@ -256,6 +257,7 @@ class Vocoder:
             helpers = self._helpers[: min(extra, len(windows) - 1)]
             work = _Work(mel, windows, out)
             self.spread += bool(helpers)
+            VOCODER_CALLS.labels("spread" if helpers else "alone").inc()
             for helper in helpers:
                 helper.start(work)
             try:
