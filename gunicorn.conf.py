@@ -19,10 +19,6 @@ from app.logs import LOGGING_CONFIG
 
 _settings = load_settings()
 
-# Synthesis already runs one thread per core: numpy's BLAS must not start more of its own
-# (its small matrix products would only fight the engines for the same cores).
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-
 # Metrics of all workers are shared through files in this directory. It must be
 # set before any worker imports prometheus_client, hence here, in the master.
 # gunicorn runs this file again on SIGHUP: the directory, and the counts in it, stay.

@@ -41,7 +41,7 @@ from app.engines.onnx_vocoder import INPUT, session, to_onnx
 from app.engines.tflite_graph import SubbandSynthesis, split_subband_synthesis
 from app.engines.vocoder_graph import xnnpack_friendly
 from app.metrics import VOCODER_CALLS
-from app.threads import native_lock, start_native_thread
+from app.threads import limit_blas_threads, native_lock, start_native_thread
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,9 @@ MIN_PART_FRAMES = 32
 
 def load_vocoder(assets: Path) -> tuple[bytes, SubbandSynthesis]:
     """MB-MelGAN as the engine runs it: the sub-band synthesis cut off (done in numpy) and the
-    rest rewritten so XNNPACK runs all of it (bit-identical output, about a third less CPU)."""
+    rest rewritten so XNNPACK runs all of it (bit-identical output, about a third less CPU).
+    The synthesis is a matrix product per window: numpy's BLAS is kept to the calling thread."""
+    limit_blas_threads()
     vocoder_model, synthesis = split_subband_synthesis((assets / VOCODER_MODEL).read_bytes())
     return xnnpack_friendly(vocoder_model), synthesis
 
