@@ -160,24 +160,6 @@ def test_nothing_is_spread_while_other_processes_keep_the_cores_busy(engine, spr
         holder.wait()
 
 
-def test_fastspeech2_runs_on_the_idle_cores_only_and_reads_the_same(engine, claims, tmp_path):
-    wide = EmbeddedEngine(1, 2, claims)
-    ids = engine.phone_ids(LONG_TEXT)
-    with wide._acoustic_interpreter() as interpreter:
-        assert interpreter is wide._acoustic_wide and claims.busy() == 1  # held for the call
-    mel, frames = wide._acoustic_pass(ids, 1.0, 1.0)
-    holder = _hold_cores(tmp_path / "cores", 2)
-    try:
-        with wide._acoustic_interpreter() as interpreter:
-            assert interpreter is wide._acoustic
-    finally:
-        holder.kill()
-        holder.wait()
-    alone_mel, alone_frames = engine._acoustic_pass(ids, 1.0, 1.0)
-    np.testing.assert_array_equal(frames, alone_frames)  # the timings never depend on the load
-    np.testing.assert_array_equal(mel, alone_mel)
-
-
 def test_a_killed_process_leaves_no_core_claimed(claims, tmp_path):
     holder = _hold_cores(tmp_path / "cores", 1)
     assert claims.busy() == 1
