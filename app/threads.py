@@ -39,7 +39,7 @@ def start_native_thread(fn: Any, *args: Any) -> None:
 
 
 def limit_blas_threads() -> None:
-    """numpy's BLAS runs on the calling thread, process-wide (the engines call this on loading).
+    """numpy's BLAS runs on the calling thread, process-wide (loading the vocoder calls this).
 
     Synthesis already runs one thread per core. OpenBLAS starts one thread per core of its own
     and they spin-wait after each matrix product, taking the cores the vocoder's helper lanes

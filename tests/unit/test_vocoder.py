@@ -242,3 +242,10 @@ def test_the_setting_bounds_the_vocoder_interpreters_by_the_cpus(fan_out):
 
     engine = EmbeddedEngine.from_settings(load_settings({"fan_out": fan_out}))
     assert engine.vocoder.lanes == min(fan_out, available_cpus())
+
+
+def test_numpy_blas_runs_on_the_calling_thread_once_the_vocoder_is_loaded(engine):
+    from threadpoolctl import threadpool_info
+
+    blas = [pool for pool in threadpool_info() if pool["user_api"] == "blas"]
+    assert blas and all(pool["num_threads"] == 1 for pool in blas)
