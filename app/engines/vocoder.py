@@ -1,6 +1,6 @@
 """MB-MelGAN: mel spectrogram → 24 kHz audio, in windows, spread over idle cores.
 
-The vocoder is ~85 % of the embedded engine's work, and one call runs on one
+The vocoder is ~80 % of the embedded engine's work, and one call runs on one
 core. So a mel is cut into windows and, when other cores of the host are idle
 (``app.cores``), helper threads vocode some of them at the same time: one short
 sentence then takes about half as long. Under load no core is idle, nothing is
