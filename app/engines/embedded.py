@@ -9,9 +9,10 @@ to the service's signal processing.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
 
@@ -46,6 +47,8 @@ log = logging.getLogger(__name__)
 ACOUSTIC_MODEL = "fastspeech2_quan.tflite"
 PHONE_MAP = "baker_mapper.json"
 DURATIONS_OUTPUT = 2  # FastSpeech2 output: int32 [1, N], mel frames of every input id
+# The longest input (phone symbols) FastSpeech2 runs on more than one core: ~20 characters.
+WIDE_MAX_SYMBOLS = 64
 
 SAMPLE_RATE = 24_000
 # What the model renders well natively; the rest of a request is left to WORLD.
@@ -93,18 +96,32 @@ class EmbeddedEngine(Engine):
         self._phones = BakerPhones(assets / PHONE_MAP)
         try:
             acoustic_model = remove_random_dropout((assets / ACOUSTIC_MODEL).read_bytes())
-            # One intra-op thread, whatever the fan-out. With 2, a short sentence's acoustic pass
-            # takes 11 instead of 19 ms on idle cores, but saturated throughput fell by 9 % (LiteRT's
-            # thread pool waits for a core another worker is using). A second, 2-thread interpreter
-            # for idle moments only costs 27-60 MB per worker (XNNPACK packs the weights for each
-            # interpreter): measured at 313 instead of 285 MB after 2,000 requests.
             self._acoustic = Interpreter(model_content=acoustic_model, num_threads=threads)
+            # FastSpeech2 on all the lanes' cores, for short inputs while those cores are idle: a
+            # short sentence's acoustic pass takes 10 instead of 18 ms. Not under load: an
+            # interpreter with more threads than free cores waits for a core another worker is
+            # using (saturated throughput fell by 9 %). LiteRT cannot change an interpreter's
+            # threads, hence a second one. It costs ~25 MB (XNNPACK packs the weights again for
+            # it) and its tensors grow with the longest input it runs: ~0.17 MB per symbol,
+            # 37 MB in all at the sentence cap, hence WIDE_MAX_SYMBOLS.
+            self._acoustic_wide = (
+                Interpreter(model_content=acoustic_model, num_threads=threads * lanes)
+                if lanes > 1 and claims is not None
+                else None
+            )
+            self._claims = claims
+            self._extra_cores = lanes - 1
             self.vocoder = Vocoder(*load_vocoder(assets), lanes=lanes, threads=threads, claims=claims, runtime=runtime)
         except (RuntimeError, ValueError) as exc:
             raise EngineUnavailable(f"LiteRT could not load the embedded models: {exc}") from exc
         self._acoustic_inputs = {d["name"]: d["index"] for d in self._acoustic.get_input_details()}
         # A LiteRT interpreter is not thread-safe: one call at a time per engine.
         self._lock = native_lock()
+        if self._acoustic_wide is not None:
+            # XNNPACK packs an interpreter's weights on its first call: now, not in a request, and
+            # with the longest input it will get, so that its memory starts at its working size.
+            ids = self.phone_ids("今天天气很好，我们一起去公园散步吧。" * 3)[:WIDE_MAX_SYMBOLS]
+            self._run_acoustic(self._acoustic_wide, ids, 1.0, 1.0)
 
     def phone_ids(
         self, text: str, readings: Mapping[str, Reading] | None = None, lexicon: UserLexicon | None = None
@@ -142,7 +159,22 @@ class EmbeddedEngine(Engine):
 
     def _acoustic_pass(self, ids: list[int], duration_ratio: float, f0_ratio: float) -> tuple[np.ndarray, np.ndarray]:
         """The mel [1, T, 80] and the frames of every id (they sum to T)."""
-        interp = self._acoustic
+        with self._acoustic_interpreter(len(ids)) as interp:
+            return self._run_acoustic(interp, ids, duration_ratio, f0_ratio)
+
+    @contextlib.contextmanager
+    def _acoustic_interpreter(self, symbols: int) -> Iterator[Interpreter]:
+        """The wide interpreter for a short input while the other lanes' cores are idle (held for
+        the call), else the narrow one."""
+        if self._acoustic_wide is None or self._claims is None or symbols > WIDE_MAX_SYMBOLS:
+            yield self._acoustic
+            return
+        with self._claims.claim(self._extra_cores) as free:
+            yield self._acoustic_wide if free == self._extra_cores else self._acoustic
+
+    def _run_acoustic(
+        self, interp: Interpreter, ids: list[int], duration_ratio: float, f0_ratio: float
+    ) -> tuple[np.ndarray, np.ndarray]:
         inputs = self._acoustic_inputs
         interp.resize_tensor_input(inputs["input_ids"], [1, len(ids)])
         interp.allocate_tensors()

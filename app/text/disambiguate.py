@@ -72,7 +72,7 @@ _build_lock = threading.Lock()
 
 @functools.cache
 def _phrase_votes() -> PhraseVotes:
-    return PhraseVotes(frozenset(polyphone_model().candidates), lexicon().phrases)
+    return PhraseVotes(frozenset(polyphone_model().candidates), lexicon())
 
 
 def phrase_votes() -> PhraseVotes:

@@ -113,9 +113,9 @@ def _han_words(text: str, start: int, lexicon: UserLexicon | None) -> list[_Word
         if is_user:
             out.append(_Word(pos, part, list(lexicon.pinyin[part]), ["user"] * len(part), [()] * len(part)))
         else:
-            for word in words.segment(part):
+            for word, syllables in words.words(part):
                 n = len(word)
-                out.append(_Word(pos, word, words.read(word), ["lexicon"] * n, [()] * n))
+                out.append(_Word(pos, word, syllables, ["lexicon"] * n, [()] * n))
                 pos += n
             continue
         pos += len(part)

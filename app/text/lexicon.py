@@ -2,23 +2,31 @@
 
 pypinyin's phrase dictionary (47,000 phrases whose reading differs from the
 characters' defaults: 银行 yin2 hang2, 重新 chong2 xin1) costs about 45 MB per
-process as the nested lists pypinyin builds from it. Every gunicorn worker holds
-a copy, so we read the same data file once into a flat phrase → "yin2 hang2"
-map (about 17 MB with its prefix set) and tell pypinyin not to load its own.
-Segmentation is pypinyin's rule too: forward maximum matching on the phrases.
+process as the nested lists pypinyin builds from it, and still 14 MB as a
+Python dict of strings with a prefix set. Every gunicorn worker holds a copy,
+so we read the same data file once into a sorted array of the phrases' 64-bit
+hashes and one byte string of their readings (about 1.5 MB), and tell pypinyin
+not to load its own. Python's string hash is salted per process, which is fine:
+the table is built and queried in the same process. Segmentation is pypinyin's
+rule too: forward maximum matching on the phrases; all the candidate spans of a
+run are looked up at once.
 """
 
 from __future__ import annotations
 
 import os
 
-# Must be set before pypinyin is first imported: pypinyin reads it at import time.
+# Must be set before pypinyin is first imported: pypinyin reads them at import time.
 os.environ.setdefault("PYPINYIN_NO_PHRASES", "1")
+os.environ.setdefault("PYPINYIN_NO_DICT_COPY", "1")  # we never add to pypinyin's dictionaries
 
 import functools
 import re
+from array import array
+from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pypinyin
 from pypinyin.contrib.tone_convert import to_tone3
 
@@ -36,42 +44,77 @@ def tone3(marked: str) -> str:
 
 class Lexicon:
     def __init__(self, phrases_file: Path = _PHRASES_FILE) -> None:
-        text = phrases_file.read_text(encoding="utf-8")
-        self._phrases: dict[str, str] = {}
-        for entry in _ENTRY.finditer(text):
+        # Built entry by entry into flat buffers: 47,000 phrase and reading strings alive at once
+        # would leave ~7 MB of Python's small-object heap behind, pinned by whatever outlives them.
+        keys, ends, text = array("q"), array("q"), bytearray()
+        reach = bytearray(0x30000)  # the longest phrase each code point starts: the spans worth looking up
+        for entry in _ENTRY.finditer(phrases_file.read_text(encoding="utf-8")):
+            phrase = entry.group(1)
             readings = [tone3(r) for r in _FIRST_READING.findall(entry.group(2))]
-            if len(readings) == len(entry.group(1)):
-                self._phrases[entry.group(1)] = " ".join(readings)
-        self._prefixes = {phrase[:i] for phrase in self._phrases for i in range(1, len(phrase))}
-        self._longest = max(map(len, self._phrases), default=1)
+            if len(readings) == len(phrase) and ord(phrase[0]) < len(reach):
+                keys.append(hash(phrase))
+                text += " ".join(readings).encode()
+                ends.append(len(text))
+                reach[ord(phrase[0])] = max(reach[ord(phrase[0])], len(phrase))
+        tone3.cache_clear()  # its entries too would pin the heap pages the file was parsed in
+        self._reach = bytes(reach)
+        # Sorted by hash, the readings' bytes gathered in the same order.
+        unsorted_ends = np.frombuffer(ends, dtype=np.int64)
+        lengths = np.diff(unsorted_ends, prepend=0)
+        order = np.argsort(np.frombuffer(keys, dtype=np.int64), kind="stable")
+        self._keys = np.frombuffer(keys, dtype=np.int64)[order]
+        self._ends = np.cumsum(lengths[order])
+        starts = (unsorted_ends - lengths)[order]
+        gather = np.arange(len(text)) + np.repeat(starts - (self._ends - lengths[order]), lengths[order])
+        self._text = np.frombuffer(bytes(text), dtype=np.uint8)[gather].tobytes()
 
     def __len__(self) -> int:
-        return len(self._phrases)
+        return len(self._keys)
 
-    @property
-    def phrases(self) -> dict[str, str]:
-        """Phrase → space-separated toned syllables (read-only by convention)."""
-        return self._phrases
+    def readings(self, phrases: Sequence[str]) -> list[str | None]:
+        """The space-separated toned syllables of each phrase (None where it is not in the lexicon)."""
+        if not phrases or not len(self._keys):
+            return [None] * len(phrases)
+        keys = np.fromiter((hash(p) for p in phrases), dtype=np.int64, count=len(phrases))
+        at = np.searchsorted(self._keys, keys).clip(max=len(self._keys) - 1)
+        out: list[str | None] = [None] * len(phrases)
+        for k in np.flatnonzero(self._keys[at] == keys).tolist():
+            j = int(at[k])
+            out[k] = self._text[self._ends[j - 1] if j else 0 : self._ends[j]].decode()
+        return out
+
+    def reading(self, phrase: str) -> str | None:
+        return self.readings([phrase])[0]
+
+    def words(self, run: str) -> list[tuple[str, list[str]]]:
+        """A run of Chinese characters split into dictionary phrases and single characters, each
+        with one toned syllable per character ('' for a character without a reading)."""
+        reach = self._reach
+        starts = [min(len(run) - i, reach[c] if c < len(reach) else 0) for i, c in enumerate(map(ord, run))]
+        spans = [(i, i + n) for i, longest in enumerate(starts) for n in range(2, longest + 1)]
+        found: dict[int, tuple[int, str]] = {}  # start → (end, reading) of the longest phrase there
+        for (i, j), known in zip(spans, self.readings([run[i:j] for i, j in spans]), strict=True):
+            if known is not None and j > found.get(i, (0, ""))[0]:
+                found[i] = (j, known)
+        out: list[tuple[str, list[str]]] = []
+        i = 0
+        while i < len(run):
+            if i in found:
+                j, known = found[i]
+                out.append((run[i:j], known.split(" ")))
+            else:
+                j = i + 1
+                out.append((run[i], [_read_character(run[i])]))
+            i = j
+        return out
 
     def segment(self, run: str) -> list[str]:
         """Split a run of Chinese characters into dictionary phrases and single characters."""
-        words: list[str] = []
-        i = 0
-        while i < len(run):
-            best = 1
-            for j in range(i + 2, min(len(run), i + self._longest) + 1):
-                candidate = run[i:j]
-                if candidate in self._phrases:
-                    best = j - i
-                elif candidate not in self._prefixes:
-                    break
-            words.append(run[i : i + best])
-            i += best
-        return words
+        return [word for word, _ in self.words(run)]
 
     def read(self, word: str) -> list[str]:
         """One toned syllable per character ('' for a character without a reading)."""
-        phrase = self._phrases.get(word)
+        phrase = self.reading(word)
         if phrase is not None:
             return phrase.split(" ")
         return [_read_character(ch) for ch in word]

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from app.text.lexicon import tone3
+from app.text.lexicon import Lexicon, tone3
 
 # (wheel module prefix, vote weight); pypinyin's phrases vote with PYPINYIN_WEIGHT.
 SOURCES = (("cc_cedict", 4.0), ("zdic_cibs", 3.0))
@@ -71,7 +71,7 @@ class Vote:
 
 
 class PhraseVotes:
-    def __init__(self, polyphones: frozenset[str], pypinyin_phrases: dict[str, str]) -> None:
+    def __init__(self, polyphones: frozenset[str], pypinyin_phrases: Lexicon) -> None:
         self._pypinyin = pypinyin_phrases
         self.readings: list[str] = []
         reading_ids: dict[str, int] = {}
@@ -107,15 +107,19 @@ class PhraseVotes:
         # (position, source) → reading → factor; source -1 is pypinyin's phrases.
         found: dict[tuple[int, int], dict[str, float]] = {}
         n = len(sentence)
+        spans: list[tuple[int, int, float]] = []  # (position, start, factor) of each phrase
+        phrases: list[str] = []
         for i in positions:
             for a in range(max(0, i - MAX_PHRASE + 1), i + 1):
                 for b in range(max(i + 1, a + MIN_PHRASE), min(n, a + MAX_PHRASE) + 1):
                     phrase = sentence[a:b]
                     factor = 1.0 if a in boundaries and b in boundaries else CROSSING_FACTOR
-                    known = self._pypinyin.get(phrase)
-                    if known is not None:
-                        _note(found, (i, -1), known.split(" ")[i - a], factor)
+                    spans.append((i, a, factor))
+                    phrases.append(phrase)
                     queries.append((i, hash((phrase, i - a)), factor))
+        for (i, a, factor), known in zip(spans, self._pypinyin.readings(phrases), strict=True):
+            if known is not None:
+                _note(found, (i, -1), known.split(" ")[i - a], factor)
         if queries:
             keys = np.array([k for _, k, _ in queries], dtype=np.int64)
             at = np.searchsorted(self._keys, keys).clip(max=len(self._keys) - 1)

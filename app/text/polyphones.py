@@ -89,13 +89,15 @@ class PolyphoneModel:
         # Halve the sigmoid gates' pre-activations once here instead of at every step.
         scale = np.ones(4 * h, dtype=np.float32)
         scale[: 3 * h] = 0.5
-        projections = []
+        self._embedding = emb
+        self._projections: list[tuple[np.ndarray, np.ndarray]] = []
         recurrent = np.zeros((2 * h, 8 * h), dtype=np.float32)
         for direction, (w_ih, w_hh, b_ih, b_hh) in enumerate((fw, bw)):
-            # Input projection of every character of the vocabulary: one lookup per step later.
-            projections.append(reorder(emb @ weights[w_ih].T + weights[b_ih] + weights[b_hh]) * scale)
+            # The input projection, applied to a sentence's characters at once. (Projecting the
+            # whole vocabulary up front would save ~10 µs per sentence for 4 MB per process.)
+            bias = (weights[b_ih] + weights[b_hh])[None]
+            self._projections.append((reorder(weights[w_ih].T) * scale, reorder(bias)[0] * scale))
             recurrent[direction * h : (direction + 1) * h] = spread(weights[w_hh].T, direction)
-        self._proj_fw, self._proj_bw = projections
         self._recurrent = recurrent * np.repeat(scale.reshape(4, h), 2, axis=0).reshape(-1)
         self._fc0 = (weights["logit_layer.0.weight"].T.copy(), weights["logit_layer.0.bias"])
         self._fc1 = (weights["logit_layer.2.weight"], weights["logit_layer.2.bias"])
@@ -113,8 +115,10 @@ class PolyphoneModel:
         n, h = len(ids), self._hidden
         # Step t reads character t forward and character n-1-t backward.
         x = np.empty((n, 4, 2, h), dtype=np.float32)
-        x[:, :, 0] = self._proj_fw[ids].reshape(n, 4, h)
-        x[:, :, 1] = self._proj_bw[ids[::-1]].reshape(n, 4, h)
+        embedded = self._embedding[ids]
+        for direction, (w, b) in enumerate(self._projections):
+            rows = embedded if direction == 0 else embedded[::-1]
+            x[:, :, direction] = (rows @ w + b).reshape(n, 4, h)
         x = x.reshape(n, 8 * h)
         steps = np.empty((n, 2 * h), dtype=np.float32)
         state = np.zeros(2 * h, dtype=np.float32)

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from app.cores import CoreClaims
-from app.engines.embedded import EmbeddedEngine, locate_assets
+from app.engines.embedded import WIDE_MAX_SYMBOLS, EmbeddedEngine, locate_assets
 from app.engines.vocoder import (
     LONGEST_WINDOW,
     MIN_PART_FRAMES,
@@ -158,6 +158,27 @@ def test_nothing_is_spread_while_other_processes_keep_the_cores_busy(engine, spr
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_fastspeech2_runs_on_the_idle_cores_only_for_short_inputs_and_reads_the_same(engine, claims, tmp_path):
+    wide = EmbeddedEngine(1, 2, claims)
+    ids = engine.phone_ids("今天天气很好，我们去公园散步吧。")
+    assert len(ids) <= WIDE_MAX_SYMBOLS < len(engine.phone_ids(LONG_TEXT))
+    with wide._acoustic_interpreter(len(ids)) as interpreter:
+        assert interpreter is wide._acoustic_wide and claims.busy() == 1  # held for the call
+    with wide._acoustic_interpreter(WIDE_MAX_SYMBOLS + 1) as interpreter:  # its memory grows with the input
+        assert interpreter is wide._acoustic and claims.busy() == 0
+    mel, frames = wide._acoustic_pass(ids, 1.0, 1.0)
+    holder = _hold_cores(tmp_path / "cores", 2)
+    try:
+        with wide._acoustic_interpreter(len(ids)) as interpreter:
+            assert interpreter is wide._acoustic
+    finally:
+        holder.kill()
+        holder.wait()
+    alone_mel, alone_frames = engine._acoustic_pass(ids, 1.0, 1.0)
+    np.testing.assert_array_equal(frames, alone_frames)  # the timings never depend on the load
+    np.testing.assert_array_equal(mel, alone_mel)
 
 
 def test_a_killed_process_leaves_no_core_claimed(claims, tmp_path):
