@@ -5,7 +5,7 @@ characters' defaults: 银行 yin2 hang2, 重新 chong2 xin1) costs about 45 MB p
 process as the nested lists pypinyin builds from it, and still 14 MB as a
 Python dict of strings with a prefix set. Every gunicorn worker holds a copy,
 so we read the same data file once into a sorted array of the phrases' 64-bit
-hashes and one byte string of their readings (about 1.5 MB), and tell pypinyin
+hashes and one byte string of their readings (2.5 MB resident), and tell pypinyin
 not to load its own. Python's string hash is salted per process, which is fine:
 the table is built and queried in the same process. Segmentation is pypinyin's
 rule too: forward maximum matching on the phrases; all the candidate spans of a
