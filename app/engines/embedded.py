@@ -169,21 +169,26 @@ class EmbeddedEngine(Engine):
     @contextlib.contextmanager
     def _acoustic_interpreter(self, symbols: int) -> Iterator[Interpreter]:
         """The wide interpreter for a short input while the other lanes' cores are idle (held for
-        the call), else the narrow one."""
-        if self._acoustic_wide is None or self._claims is None or symbols > WIDE_MAX_SYMBOLS:
+        the call), else the narrow one.
+
+        Under load a core is unclaimed for moments (another worker between two steps of a
+        request, on its event loop); a 2-thread call started then waits at every layer for the
+        core it shares. So once a claim has found the other cores busy, nothing is claimed for
+        BUSY_MEMORY_S. Saturated throughput was 0.94× bare without this rule (make bench), 0.98×
+        with it in a run of the saturated part alone, but 0.94× again in a full make bench: not
+        settled (docs/operations.md, "Memory and performance")."""
+        if (
+            self._acoustic_wide is None
+            or self._claims is None
+            or symbols > WIDE_MAX_SYMBOLS
+            or time.monotonic() - self._busy_seen <= BUSY_MEMORY_S
+        ):
             yield self._acoustic
             return
         with self._claims.claim(self._extra_cores) as free:
-            now = time.monotonic()
             if free < self._extra_cores:
-                self._busy_seen = now
-            # Under load a core is unclaimed for moments (another worker between two steps of a
-            # request, on its event loop); a 2-thread call started then waits at every layer for
-            # the core it shares. Saturated throughput was 0.94× bare without this rule (make bench),
-            # 0.98× with it in a run of the saturated part alone, but 0.94× again in a full make bench:
-            # not settled (docs/operations.md, "Memory and performance").
-            idle = free == self._extra_cores and now - self._busy_seen > BUSY_MEMORY_S
-            yield self._acoustic_wide if idle else self._acoustic
+                self._busy_seen = time.monotonic()
+            yield self._acoustic_wide if free == self._extra_cores else self._acoustic
 
     def _run_acoustic(
         self, interp: Interpreter, ids: list[int], duration_ratio: float, f0_ratio: float

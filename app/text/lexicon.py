@@ -5,7 +5,7 @@ characters' defaults: 银行 yin2 hang2, 重新 chong2 xin1) costs about 45 MB p
 process as the nested lists pypinyin builds from it, and still 14 MB as a
 Python dict of strings with a prefix set. Every gunicorn worker holds a copy,
 so we read the same data file once into a sorted array of the phrases' 64-bit
-hashes and one byte string of their readings (2.5 MB resident), and tell pypinyin
+hashes and one byte string of their readings (2.2 MB resident), and tell pypinyin
 not to load its own. Python's string hash is salted per process, which is fine:
 the table is built and queried in the same process. Segmentation is pypinyin's
 rule too: forward maximum matching on the phrases; all the candidate spans of a
@@ -58,15 +58,13 @@ class Lexicon:
                 reach[ord(phrase[0])] = max(reach[ord(phrase[0])], len(phrase))
         tone3.cache_clear()  # its entries too would pin the heap pages the file was parsed in
         self._reach = bytes(reach)
-        # Sorted by hash, the readings' bytes gathered in the same order.
+        # The keys sorted for lookups; each still points at its reading in the file's order.
         unsorted_ends = np.frombuffer(ends, dtype=np.int64)
-        lengths = np.diff(unsorted_ends, prepend=0)
         order = np.argsort(np.frombuffer(keys, dtype=np.int64), kind="stable")
         self._keys = np.frombuffer(keys, dtype=np.int64)[order]
-        self._ends = np.cumsum(lengths[order])
-        starts = (unsorted_ends - lengths)[order]
-        gather = np.arange(len(text)) + np.repeat(starts - (self._ends - lengths[order]), lengths[order])
-        self._text = np.frombuffer(bytes(text), dtype=np.uint8)[gather].tobytes()
+        self._starts = np.concatenate([[0], unsorted_ends[:-1]])[order]
+        self._ends = unsorted_ends[order]
+        self._text = bytes(text)
 
     def __len__(self) -> int:
         return len(self._keys)
@@ -80,7 +78,7 @@ class Lexicon:
         out: list[str | None] = [None] * len(phrases)
         for k in np.flatnonzero(self._keys[at] == keys).tolist():
             j = int(at[k])
-            out[k] = self._text[self._ends[j - 1] if j else 0 : self._ends[j]].decode()
+            out[k] = self._text[self._starts[j] : self._ends[j]].decode()
         return out
 
     def reading(self, phrase: str) -> str | None:
