@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import logging
-import time
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -50,8 +49,6 @@ PHONE_MAP = "baker_mapper.json"
 DURATIONS_OUTPUT = 2  # FastSpeech2 output: int32 [1, N], mel frames of every input id
 # The longest input (phone symbols) FastSpeech2 runs on more than one core: ~20 characters.
 WIDE_MAX_SYMBOLS = 64
-# How long after finding the other cores busy FastSpeech2 keeps to one core (see _acoustic_interpreter).
-BUSY_MEMORY_S = 2.0
 
 SAMPLE_RATE = 24_000
 # What the model renders well natively; the rest of a request is left to WORLD.
@@ -114,7 +111,6 @@ class EmbeddedEngine(Engine):
             )
             self._claims = claims
             self._extra_cores = lanes - 1
-            self._busy_seen = float("-inf")  # when a claim last found the other cores busy
             self.vocoder = Vocoder(*load_vocoder(assets), lanes=lanes, threads=threads, claims=claims, runtime=runtime)
         except (RuntimeError, ValueError) as exc:
             raise EngineUnavailable(f"LiteRT could not load the embedded models: {exc}") from exc
@@ -168,26 +164,13 @@ class EmbeddedEngine(Engine):
 
     @contextlib.contextmanager
     def _acoustic_interpreter(self, symbols: int) -> Iterator[Interpreter]:
-        """The wide interpreter for a short input while the other lanes' cores are idle (held for
-        the call), else the narrow one.
-
-        Under load a core is unclaimed for moments (another worker between two steps of a
-        request, on its event loop); a 2-thread call started then waits at every layer for the
-        core it shares. So once a claim has found the other cores busy, nothing is claimed for
-        BUSY_MEMORY_S. Saturated throughput was 0.94× bare without this rule (make bench), 0.98×
-        with it in a run of the saturated part alone, but 0.94× again in a full make bench: not
-        settled (docs/operations.md, "Memory and performance")."""
-        if (
-            self._acoustic_wide is None
-            or self._claims is None
-            or symbols > WIDE_MAX_SYMBOLS
-            or time.monotonic() - self._busy_seen <= BUSY_MEMORY_S
-        ):
+        """The wide interpreter for a short input while the other lanes' cores are spare (held for
+        the call), else the narrow one: a 2-thread call whose second core is taken waits for it
+        at every layer."""
+        if self._acoustic_wide is None or self._claims is None or symbols > WIDE_MAX_SYMBOLS:
             yield self._acoustic
             return
-        with self._claims.claim(self._extra_cores) as free:
-            if free < self._extra_cores:
-                self._busy_seen = time.monotonic()
+        with self._claims.spare(self._extra_cores) as free:
             yield self._acoustic_wide if free == self._extra_cores else self._acoustic
 
     def _run_acoustic(

@@ -290,7 +290,7 @@ class Vocoder:
         if self._claims is None or wanted <= 0:
             yield 0
         else:
-            with self._claims.claim(wanted) as free:
+            with self._claims.spare(wanted) as free:
                 yield free
 
     def _grow_to_working_size(self) -> None:
