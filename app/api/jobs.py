@@ -11,7 +11,7 @@ SSML is a 400 now, not a failed job later. The work happens in the job workers
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request, send_file, url_for
 from prometheus_client.registry import Collector
@@ -22,11 +22,13 @@ from app.api.requests import parse_request
 from app.audio.encode import FORMATS
 from app.config import Settings
 from app.jobs.errors import JobNotFound, JobsUnavailable
-from app.jobs.service import JobService
 from app.jobs.state import JobRecord, valid_job_id
 from app.metrics import JobsCollector
 from app.schemas import JobParams
 from app.synthesis import SynthesisRequest
+
+if TYPE_CHECKING:
+    from app.jobs.service import JobService
 
 bp = Blueprint("jobs", __name__, url_prefix="/v1/audio/jobs")
 
@@ -41,6 +43,7 @@ def init_jobs(app: Flask, settings: Settings) -> None:
     if not settings.redis_url:
         app.extensions[_KEY] = None
         return
+    from app.jobs.service import JobService  # Redis's client only where jobs are on (~7 MB per worker)
     from app.jobs.worker import make_celery, sender
 
     app.extensions[_KEY] = JobService(settings, sender(make_celery(settings)))

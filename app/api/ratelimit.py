@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from flask import Flask, request
-from flask_limiter import Limiter
 
 from app.api.auth import bearer_token, key_digest
 from app.config import Network
+
+if TYPE_CHECKING:
+    from flask_limiter import Limiter
 
 RATE_LIMITED_BLUEPRINTS = frozenset({"tts", "openai", "jobs"})
 # Reading a job (status polls, a player's Range requests) makes no audio; counting those
@@ -50,6 +53,7 @@ def init_rate_limits(
     them any token would do, and a new one per request would dodge the limit."""
     if not limit:
         return None
+    from flask_limiter import Limiter  # only where limits are configured (~8 MB per worker)
 
     def rate_key() -> str:
         token = bearer_token() if keys_checked else None

@@ -18,7 +18,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-import redis
 from cachetools import LRUCache
 
 from app import metrics
@@ -50,7 +49,10 @@ class SharedCache:
     """Clips in Redis under a TTL; every failure is logged once per outage and swallowed."""
 
     def __init__(self, redis_url: str, ttl: int) -> None:
+        import redis  # only where Redis is configured (~7 MB per worker)
+
         self._ttl = ttl
+        self._errors = redis.RedisError
         self._redis = redis.Redis.from_url(
             redis_url, socket_timeout=REDIS_TIMEOUT_S, socket_connect_timeout=REDIS_TIMEOUT_S
         )
@@ -74,7 +76,7 @@ class SharedCache:
             return None
         try:
             result = command()
-        except redis.RedisError as exc:
+        except self._errors as exc:
             if self.available:
                 log.warning("shared audio cache is off: Redis cannot be reached (%s)", exc)
             self.available = False
