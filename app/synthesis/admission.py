@@ -24,13 +24,17 @@ class Deadline:
     def __init__(self, seconds: float | None) -> None:
         self.seconds = seconds
         self.at = math.inf if seconds is None else time.monotonic() + seconds
+        self._counted = False
 
     def remaining(self) -> float:
         return self.at - time.monotonic()
 
     def fail(self, while_: str = "") -> NoReturn:
-        """Give up: count the timeout and raise DeadlineExceeded."""
-        metrics.REJECTED.labels(reason="timeout").inc()
+        """Give up: count the timeout (once per request: the waiting caller and the synthesis
+        thread may both find it passed) and raise DeadlineExceeded."""
+        if not self._counted:
+            self._counted = True
+            metrics.REJECTED.labels(reason="timeout").inc()
         raise DeadlineExceeded(f"the request did not finish within {self.seconds:g} seconds{while_}")
 
     def check(self) -> float | None:

@@ -75,18 +75,30 @@ class EngineHost:
     def run(self, fn: Callable[..., T], *args: Any, timeout: float | None = None) -> T:
         """Run ``fn(*args)`` on a synthesis thread; the calling greenlet/thread waits.
 
-        Raises TimeoutError after ``timeout`` seconds (the job itself runs on; a
-        thread cannot be interrupted, but its result is dropped).
+        Raises what ``fn`` raised, or TimeoutError after ``timeout`` seconds (the job itself
+        runs on; a thread cannot be interrupted, but its result is dropped).
         """
         pool = self._executor()
         if gevent_active():
             import gevent
 
             try:
-                return pool.spawn(self._claimed, fn, *args).get(timeout=timeout)
+                ok, value = pool.spawn(self._caught, fn, *args).get(timeout=timeout)
             except gevent.Timeout as exc:
                 raise TimeoutError from exc
-        return pool.submit(self._claimed, fn, *args).result(timeout=timeout)
+        else:
+            ok, value = pool.submit(self._caught, fn, *args).result(timeout=timeout)
+        if not ok:
+            raise value
+        return value
+
+    def _caught(self, fn: Callable[..., Any], *args: Any) -> tuple[bool, Any]:
+        """(True, the result) or (False, the exception), raised again by the waiting caller: gevent
+        prints the traceback of anything raised out of a pool thread, a 400 or a client gone too."""
+        try:
+            return True, self._claimed(fn, *args)
+        except Exception as exc:
+            return False, exc
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> None:
         """Start ``fn(*args)`` on a synthesis thread without waiting for it."""

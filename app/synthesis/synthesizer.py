@@ -53,6 +53,13 @@ def never() -> bool:
     return False
 
 
+def _go_on(deadline: Deadline, cancelled: Callable[[], bool]) -> None:
+    """Before each piece: stop if the client has gone or the deadline has passed."""
+    if cancelled():
+        raise ClientDisconnected("the client closed the connection")
+    deadline.check()
+
+
 @dataclass(frozen=True)
 class Result:
     """Raw float32 mono audio of a request (library use: benchmarks, tests, scripts)."""
@@ -149,8 +156,7 @@ class Synthesizer:
         """Each piece in turn: its audio (float32 at ``sample_rate``) and timeline, rendered on a synthesis thread."""
         deadline = deadline or Deadline(self.settings.request_timeout)
         for piece in pieces:
-            if cancelled():
-                raise ClientDisconnected("the client closed the connection")
+            _go_on(deadline, cancelled)
             yield self.run(self._render_piece, piece, deadline=deadline)
 
     def run(self, fn: Callable[..., T], *args: Any, deadline: Deadline) -> T:
@@ -169,13 +175,8 @@ class Synthesizer:
         deadline = Deadline(self.settings.request_timeout)
         started = time.perf_counter()
         with self._admitted(deadline):
-            pieces = self.run(self.plan, job, deadline=deadline)
-            rendered = list(self.render(pieces, deadline, cancelled))
-            audio = np.concatenate([r.audio for r in rendered])
-            body = self.run(encode, audio, self.sample_rate, job.format, job.sample_rate, deadline=deadline)
-            if job.output != "audio":
-                body = self.run(timed_body, job, rendered, body, self.sample_rate, deadline=deadline)
-        clip = Clip(body, len(audio) / self.sample_rate, job.sample_rate, time.perf_counter() - started)
+            body, seconds = self.run(self._encoded, job, deadline, cancelled, deadline=deadline)
+        clip = Clip(body, seconds, job.sample_rate, time.perf_counter() - started)
         self._count(job, clip.duration, clip.synthesis_seconds)
         self._cache.put(job.cache_key, clip)
         return clip
@@ -250,6 +251,20 @@ class Synthesizer:
             pass  # logged by the host; /readyz reports it
         finally:
             self._warming = False
+
+    def _encoded(self, job: Job, deadline: Deadline, cancelled: Callable[[], bool]) -> tuple[bytes, float]:
+        """A whole clip's body and seconds of audio, made on this synthesis thread from start to
+        end: one hand-over from the caller instead of one per step (each costs a thread wake-up,
+        ~0.1–0.4 ms on an idle machine). The client and the deadline are checked between pieces."""
+        rendered = []
+        for piece in self.plan(job):
+            _go_on(deadline, cancelled)
+            rendered.append(self._render_piece(piece))
+        audio = np.concatenate([r.audio for r in rendered])
+        body = encode(audio, self.sample_rate, job.format, job.sample_rate)
+        if job.output != "audio":
+            body = timed_body(job, rendered, body, self.sample_rate)
+        return body, len(audio) / self.sample_rate
 
     def _render_piece(self, piece: Piece) -> RenderedPiece:
         try:
