@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import textwrap
 import threading
 import time
 from types import SimpleNamespace
@@ -66,3 +70,31 @@ def test_a_call_that_outlives_its_timeout_raises_timeout_error():
     host = EngineHost(Counter())
     with pytest.raises(TimeoutError):
         host.run(time.sleep, 0.5, timeout=0.05)
+
+
+def test_what_a_call_raises_reaches_the_caller():
+    host = EngineHost(Counter())
+    with pytest.raises(ValueError, match="bad input"):
+        host.run(int, "bad input")
+    assert host.run(int, "7") == 7
+
+
+def test_under_gevent_an_error_reaches_the_caller_and_no_traceback_is_printed():
+    """gevent prints the traceback of whatever a pool thread raises: a 400 must not fill the log."""
+    code = textwrap.dedent("""
+        from gevent import monkey; monkey.patch_all()
+        from app.errors import InvalidParameter
+        from app.synthesis.host import EngineHost
+
+        def refuse():
+            raise InvalidParameter("nothing to say", code="nothing_to_say", param="text")
+
+        host = EngineHost(object)
+        try:
+            host.run(refuse)
+        except InvalidParameter as exc:
+            print("caught", exc.code)
+    """)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=os.getcwd())
+    assert done.stdout.strip() == "caught nothing_to_say"
+    assert "Traceback" not in done.stderr and "failed with" not in done.stderr
