@@ -24,7 +24,10 @@ def disconnect_check(environ: dict[str, Any]) -> Callable[[], bool]:
     descriptor = sock.fileno()
 
     def gone() -> bool:
-        peek = _socket.socket(fileno=descriptor)
+        try:
+            peek = _socket.socket(fileno=descriptor)
+        except OSError:  # the descriptor is closed
+            return True
         try:
             return peek.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
         except BlockingIOError:

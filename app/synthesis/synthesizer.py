@@ -54,10 +54,11 @@ def never() -> bool:
 
 
 def _go_on(deadline: Deadline, cancelled: Callable[[], bool]) -> None:
-    """Before each piece: stop if the client has gone or the deadline has passed."""
+    """Before each piece: stop if the deadline has passed or the client has gone. The deadline
+    first: once it has passed, the waiting caller has answered and may have closed the client."""
+    deadline.check()
     if cancelled():
         raise ClientDisconnected("the client closed the connection")
-    deadline.check()
 
 
 @dataclass(frozen=True)
