@@ -22,17 +22,21 @@ _CODE_KEYWORDS = (
     "编号|分机号|分机|证件号|身份证号|身份证|会员号|手机号码|手机号|手机|电话号码|电话|热线|客服|拨打|致电|呼叫|"
     "联系方式|座机|传真|短信|QQ号|QQ|微信号|序列号|串号|批次号|车牌号|坐席|波音|空客|型号"
 )
-# Between the keyword and the digits: 是/为/：, a few words ("尾号为", "卡号后四位").
-_GAP = r"[^\d。！？!?；;\n]{0,6}?"
+# Between the keyword and the digits: 是/为/：, a few words ("尾号为", "卡号后四位") — but not a
+# price, an amount or a count (手机售价$999, 账号余额5000元, 拨打电话2000次 are quantities).
+_NOT_IN_GAP = "价|卖|额|费|量|共|约|花|值|达|超|用了"
+_GAP = rf"(?:(?!{_NOT_IN_GAP})[^\d。！？!?；;\n$¥￥€£]){{0,6}}?"
 _CODE = r"(?:\+?86[- ]?)?\d[\d -]*\d"
 _KEYWORD_CODE = re.compile(rf"(?:{_CODE_KEYWORDS}){_GAP}(?P<code>[A-Za-z]{{0,3}}{_CODE})(?![\d.,])")
 _ROOM = re.compile(r"(?<![\d.,])(?P<code>\d{3,5})(?=室)")
 
 # Mobile (13812345678, 138-1234-5678, +86 138 1234 5678), landline ((010)12345678,
 # 010-62345678, 0755 12345678) and 400/800 service lines.
-_MOBILE = re.compile(r"(?<![\d.,])(?:\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}(?![\d.,])")
-_LANDLINE = re.compile(r"(?<![\d.,])(?:\(0\d{2,3}\) ?|0\d{2,3}[- ])\d{3,4}[- ]?\d{4}(?![\d.,])")
-_SERVICE_LINE = re.compile(r"(?<![\d.,])[48]00[- ]?\d{3}[- ]?\d{4}(?![\d.,])")
+# An extension may follow (0755-86013388转8001).
+_EXTENSION = r"(?:\s*转\s*(?P<extension>\d{1,6}))?(?![\d.,])"
+_MOBILE = re.compile(rf"(?<![\d.,])(?P<number>(?:\+?86[- ]?)?1[3-9]\d[- ]?\d{{4}}[- ]?\d{{4}}){_EXTENSION}")
+_LANDLINE = re.compile(rf"(?<![\d.,])(?P<number>(?:\(0\d{{2,3}}\) ?|0\d{{2,3}}[- ])\d{{3,4}}[- ]?\d{{4}}){_EXTENSION}")
+_SERVICE_LINE = re.compile(rf"(?<![\d.,])(?P<number>[48]00[- ]?\d{{3}}[- ]?\d{{4}}){_EXTENSION}")
 
 # Service numbers everyone dials; read as a number to dial wherever they stand,
 # unless the text makes them a quantity (120人, 第110, 约120).
@@ -70,11 +74,17 @@ def _dial(digits: str) -> str:
     return prefix + read_digits(text, phone=True)
 
 
+def _phone(m: re.Match[str]) -> str:
+    """A telephone number, dashes, spaces and brackets silent, and its extension (转八零零幺)."""
+    extension = m.group("extension")
+    return _dial(re.sub(r"[-() ]", "", m.group("number"))) + (f"转{_dial(extension)}" if extension else "")
+
+
 def _code(m: re.Match[str]) -> str:
     code = m.group("code")
     letters = re.match(r"[A-Za-z]*", code).group(0)
-    if not letters and len(code) <= 3 and _counted(m.string[m.end() : m.end() + 3]):
-        return code  # 房间里有10个: a count after all
+    if not letters and _counted(m.string[m.end() : m.end() + 3]):
+        return code  # 房间里有10个, 手机电池5000毫安时: a quantity after all
     return letters + _dial(re.sub(r"[ -]", "", code[len(letters) :]))
 
 
@@ -129,9 +139,9 @@ RULES: list[Rule] = [
     Rule(_EMAIL, _email),
     Rule(_URL, _url),
     # Telephone shapes first: a keyword rule would stop at the bracket of (010)12345678.
-    Rule(_MOBILE, lambda m: _dial(re.sub(r"[- ]", "", m.group(0)))),
-    Rule(_LANDLINE, lambda m: _dial(re.sub(r"[-() ]", "", m.group(0)))),
-    Rule(_SERVICE_LINE, lambda m: _dial(re.sub(r"[- ]", "", m.group(0)))),
+    Rule(_MOBILE, _phone),
+    Rule(_LANDLINE, _phone),
+    Rule(_SERVICE_LINE, _phone),
     Rule(_KEYWORD_CODE, _code, "code"),
     Rule(_ROOM, _code, "code"),
     Rule(_SERVICE, _service),

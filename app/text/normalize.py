@@ -199,6 +199,8 @@ def _number(m: re.Match[str]) -> str:
         return read_digits(plain)
     following = m.string[m.end() : m.end() + 2]
     before = m.string[m.start() - 1 : m.start()] if m.start() else ""
+    if before.isascii() and before.isalpha():
+        return _one(read_cardinal(plain))  # B2层, A6: part of a name, never 两
     if before != "第" and (takes_liang(following) or following.startswith(BIG_UNITS)):
         return read_cardinal_liang(plain)
     if len(plain) >= 4 and before != "第":
@@ -208,6 +210,8 @@ def _number(m: re.Match[str]) -> str:
     return read_cardinal(plain)
 
 
+# What starts the second date of a range once the date and month rules have run.
+_DATE_AHEAD = r"[零一二三四五六七八九]{4}年|[一二三四五六七八九十壹]{1,2}月|\d{1,2}[日号]"
 _CLOCK = re.compile(r"(?<!\d)(?P<h>\d{1,2}):(?P<min>\d{2})(?::(?P<s>\d{2}))?(?!\d)")
 _TIME = r"\d{1,2}:\d{2}(?::\d{2})?"
 _U = rf"(?:{UNIT_RE})(?![A-Za-z])"
@@ -227,7 +231,9 @@ RULES: list[Rule] = [
         lambda m: _one(read_cardinal(m["a"])) + ("至" if m["sep"] == "至" else "到") + _one(read_cardinal(m["b"])),
     ),
     Rule(re.compile(r"(?<!\d)(?P<m>1[0-2]|0?[1-9])(?=月)"), lambda m: _one(read_cardinal(m.group("m")))),
-    Rule(re.compile(r"(?<=月)(?P<d>3[01]|[12]\d|0?[1-9])(?=[日号])"), lambda m: _one(read_cardinal(m.group("d")))),
+    # A dash between two dates (2024.5.1-2024.5.7, 8月15日—20日) is 至; then the day after it is read.
+    Rule(re.compile(rf"(?<=[日号])\s*(?:-|~|–|—{{1,2}})\s*(?={_DATE_AHEAD})"), lambda m: "至"),
+    Rule(re.compile(r"(?<=[月至])(?P<d>3[01]|[12]\d|0?[1-9])(?=[日号])"), lambda m: _one(read_cardinal(m.group("d")))),
     Rule(re.compile(rf"(?<!\d)(?P<a>{_TIME})\s*[-~到至]\s*(?P<b>{_TIME})(?!\d)"), _time_range),
     Rule(_CLOCK, _clock),
     Rule(
@@ -261,7 +267,11 @@ RULES: list[Rule] = [
         _range,
     ),
     Rule(re.compile(rf"(?<![A-Za-z\d.])(?P<n>-?{_NUM})\s*(?P<u>{_U})"), _with_unit),
-    Rule(re.compile(r"(?<=\d)\s*[+×*÷<>≤≥≠≈=]\s*(?=[\d-])"), lambda m: MATH_SIGNS[m.group(0).strip()]),
+    # Between numbers, or a one-letter variable and a number (x>5).
+    Rule(
+        re.compile(r"(?:(?<=\d)|(?<=[A-Za-z])(?<![A-Za-z]{2}))\s*[+×*÷<>≤≥≠≈=]\s*(?=[\d-])"),
+        lambda m: MATH_SIGNS[m.group(0).strip()],
+    ),
     Rule(re.compile(rf"(?<![A-Za-z0-9.])-(?P<n>{_NUM})"), lambda m: _one(read_decimal("-" + m["n"]))),
     Rule(re.compile(rf"(?<=第)(?P<n>{_NUM})"), lambda m: _number_word(m["n"])),
     Rule(re.compile(_NUM), _number),

@@ -134,8 +134,8 @@ def _sentence(
         group = chunks[k : last + 1]
         source = text[group[0].start : group[-1].end]
         spoken_text = "".join(c.spoken for c in group)
-        # Full-width punctuation made half-width by NFKC is not worth showing as a rewrite.
-        changed = unicodedata.normalize("NFKC", source) != spoken_text
+        # Punctuation only made half-width (or full-width again) is not worth showing as a rewrite.
+        changed = unicodedata.normalize("NFKC", source) != unicodedata.normalize("NFKC", spoken_text)
         if changed:
             rewritten.append(Rewrite(group[0].start, group[-1].end, source, spoken_text))
         syllables = [s for j in range(k, last + 1) for s in per_chunk.get(j, [])]

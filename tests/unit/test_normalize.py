@@ -92,6 +92,19 @@ def test_years_and_dates(text, spoken):
 @pytest.mark.parametrize(
     ("text", "spoken"),
     [
+        ("2026.12.01-2026.12.31", "二零二六年十二月壹日至二零二六年十二月三十一日"),
+        ("8月15日—8月20日", "八月十五日至八月二十日"),
+        ("8月15日-20日", "八月十五日至二十日"),
+        ("5日~10日", "五日至十日"),
+    ],
+)
+def test_a_dash_between_dates_is_read_zhi(text, spoken):
+    assert normalize(text) == spoken
+
+
+@pytest.mark.parametrize(
+    ("text", "spoken"),
+    [
         ("12:30", "十二点三十分"),
         ("8:05", "八点零五分"),
         ("2:00", "两点"),
@@ -179,6 +192,19 @@ def test_full_width_characters(text, spoken):
     [("2个苹果", "两个苹果"), ("第2名", "第二名"), ("2", "二"), ("1+1=2", "壹加壹等于二"), ("007", "零零七")],
 )
 def test_two_before_measure_words_ordinals_and_arithmetic(text, spoken):
+    assert normalize(text) == spoken
+
+
+@pytest.mark.parametrize(
+    ("text", "spoken"),
+    [("x>5且y<3", "x大于五且y小于三"), ("x=3时", "x等于三时"), ("max>5", "max>五")],
+)
+def test_a_comparison_with_a_one_letter_variable_is_read(text, spoken):
+    assert normalize(text) == spoken
+
+
+@pytest.mark.parametrize(("text", "spoken"), [("B2层", "B二层"), ("B1层", "B壹层"), ("这栋楼有2层", "这栋楼有两层")])
+def test_a_number_glued_to_a_letter_is_a_name_not_a_count(text, spoken):
     assert normalize(text) == spoken
 
 

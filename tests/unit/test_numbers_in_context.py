@@ -29,8 +29,32 @@ def test_verification_codes_and_numbers_after_keywords_are_read_digit_by_digit(t
     assert normalize(text) == spoken
 
 
-def test_a_count_after_a_keyword_is_still_a_count():
-    assert normalize("房间里有10个人") == "房间里有十个人"
+@pytest.mark.parametrize(
+    ("text", "spoken"),
+    [
+        ("房间里有10个人", "房间里有十个人"),
+        ("手机电池容量5000毫安时", "手机电池容量五千毫安时"),
+        ("拨打电话2000次", "拨打电话两千次"),
+        ("账号余额5000元", "账号余额五千元"),
+        ("手机售价3999", "手机售价三千九百九十九"),
+        ("手机价格：1999", "手机价格:一千九百九十九"),
+        ("这款手机售价$999，约合", "这款手机售价九百九十九美元，约合"),
+    ],
+)
+def test_a_count_an_amount_or_a_price_after_a_keyword_is_still_a_quantity(text, spoken):
+    assert normalize(text) == spoken
+
+
+@pytest.mark.parametrize(
+    ("text", "spoken"),
+    [
+        ("0755-86013388转8001", "零七五五八六零幺三三八八转八零零幺"),
+        ("13812345678转12", "幺三八幺二三四五六七八转幺二"),
+        ("400-820-8820 转 3", "四零零八二零八八二零转三"),
+    ],
+)
+def test_an_extension_after_a_telephone_number_is_dialled_too(text, spoken):
+    assert normalize(text) == spoken
 
 
 @pytest.mark.parametrize(

@@ -30,6 +30,11 @@ def test_rewritten_numbers_point_at_the_input():
     assert TEXT[rewrite.start : rewrite.end] == "690253"
 
 
+def test_punctuation_after_a_code_is_not_shown_as_rewritten():
+    [sentence] = reading("验证码是690253，请拨打110。")
+    assert [(r.source, r.spoken) for r in sentence.rewritten] == [("690253", "六九零二五三"), ("110", "幺幺零")]
+
+
 def test_polyphones_are_listed_with_their_candidates():
     [first, _] = reading(TEXT)
     hang = [p for p in first.polyphones if p.char == "行"]
