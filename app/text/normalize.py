@@ -221,11 +221,12 @@ RULES: list[Rule] = [
     # 2024-05-01, 2024/5/1, 2024.5.1
     Rule(re.compile(r"(?<![\d.])(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})(?![\d.])"), _date),
     Rule(
-        re.compile(r"(?<![\d.])(?P<a>\d{4})\s*[-~到至]\s*(?P<b>\d{4})(?=年|赛季|学年|财年|年度)"),
+        re.compile(r"(?<![\d.])(?P<a>\d{4})\s*[-~到至]\s*(?P<b>\d{4}|\d{2})(?=年|赛季|学年|财年|年度)"),
         lambda m: f"{read_digits(m.group('a'))}到{read_digits(m.group('b'))}",
     ),
     Rule(re.compile(r"(?<![\d.])(?P<y>\d{4})(?=年|届|级|款|赛季|财年|年度)"), _year),
     Rule(re.compile(r"(?<![\d.])(?P<y>\d0)(?=年代)"), _year),
+    Rule(re.compile(r"(?<![\d.:])(?P<y>\d0)(?=后(?![面来天者续期边头]))"), _year),  # 90后 九零后, a generation
     Rule(
         re.compile(r"(?<![\d.])(?P<a>1[0-2]|0?[1-9])\s*(?P<sep>[-~到至])\s*(?P<b>1[0-2]|0?[1-9])(?=月)"),
         lambda m: _one(read_cardinal(m["a"])) + ("至" if m["sep"] == "至" else "到") + _one(read_cardinal(m["b"])),
@@ -234,7 +235,7 @@ RULES: list[Rule] = [
     # A dash between two dates (2024.5.1-2024.5.7, 8月15日—20日) is 至; then the day after it is read.
     Rule(re.compile(rf"(?<=[日号])\s*(?:-|~|–|—{{1,2}})\s*(?={_DATE_AHEAD})"), lambda m: "至"),
     Rule(re.compile(r"(?<=[月至])(?P<d>3[01]|[12]\d|0?[1-9])(?=[日号])"), lambda m: _one(read_cardinal(m.group("d")))),
-    Rule(re.compile(rf"(?<!\d)(?P<a>{_TIME})\s*[-~到至]\s*(?P<b>{_TIME})(?!\d)"), _time_range),
+    Rule(re.compile(rf"(?<!\d)(?P<a>{_TIME})\s*(?:[-~–到至]|—{{1,2}})\s*(?P<b>{_TIME})(?!\d)"), _time_range),
     Rule(_CLOCK, _clock),
     Rule(
         re.compile(r"(?<![\d.])(?P<a>\d+):(?P<b>\d+)(?![\d.])"),
@@ -262,11 +263,16 @@ RULES: list[Rule] = [
     Rule(re.compile(r"(?<![\d.])(?P<v>\d+\.\d+)(?=\s*版)"), _version),
     Rule(
         re.compile(
-            rf"(?<![\d.A-Za-z])(?P<a>-?{_NUM})\s*(?P<u1>{_U})?\s*(?P<sep>-{{1,2}}|[~到至])\s*(?P<b>-?{_NUM})\s*(?P<u>{_U})?(?![\d.])"
+            rf"(?<![\d.A-Za-z])(?P<a>-?{_NUM})\s*(?P<u1>{_U})?\s*(?P<sep>-{{1,2}}|—{{1,2}}|[~–到至])\s*(?P<b>-?{_NUM})\s*(?P<u>{_U})?(?![\d.])"
         ),
         _range,
     ),
     Rule(re.compile(rf"(?<![A-Za-z\d.])(?P<n>-?{_NUM})\s*(?P<u>{_U})"), _with_unit),
+    # 39°54′30″: the degree is a unit above; minutes and seconds of arc follow it.
+    Rule(
+        re.compile(r"(?<=度)(?P<m>\d{1,2})′(?:(?P<s>\d{1,2}(?:\.\d+)?)(?:″|′′))?"),  # NFKC made ″ two ′
+        lambda m: read_cardinal(m["m"]) + "分" + (_one(read_decimal(m["s"])) + "秒" if m["s"] else ""),
+    ),
     # Between numbers, or a one-letter variable and a number (x>5).
     Rule(
         re.compile(r"(?:(?<=\d)|(?<=[A-Za-z])(?<![A-Za-z]{2}))\s*[+×*÷<>≤≥≠≈=]\s*(?=[\d-])"),

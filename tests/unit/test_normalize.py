@@ -105,6 +105,23 @@ def test_a_dash_between_dates_is_read_zhi(text, spoken):
 @pytest.mark.parametrize(
     ("text", "spoken"),
     [
+        ("2023-24赛季", "二零二三到二四赛季"),
+        ("她是90后", "她是九零后"),
+        ("00后", "零零后"),
+        ("90后面的数字", "九十后面的数字"),
+        ("09:00—22:00", "九点到二十二点"),
+        ("3—5天", "三到五天"),
+        ("北纬39°54′", "北纬三十九度五十四分"),
+        ("东经116°23′12″", "东经一百一十六度二十三分十二秒"),
+    ],
+)
+def test_seasons_generations_em_dash_ranges_and_arc_minutes(text, spoken):
+    assert normalize(text) == spoken
+
+
+@pytest.mark.parametrize(
+    ("text", "spoken"),
+    [
         ("12:30", "十二点三十分"),
         ("8:05", "八点零五分"),
         ("2:00", "两点"),
