@@ -21,16 +21,20 @@ os.environ.setdefault("PYPINYIN_NO_PHRASES", "1")
 os.environ.setdefault("PYPINYIN_NO_DICT_COPY", "1")  # we never add to pypinyin's dictionaries
 
 import functools
+import itertools
 import re
 from array import array
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 import pypinyin
 from pypinyin.contrib.tone_convert import to_tone3
 
+from app.text.user_lexicon import UserLexicon
+
 _PHRASES_FILE = Path(pypinyin.__file__).parent / "phrases_dict.json"
+CORRECTIONS_FILE = Path(__file__).with_name("phrase_corrections.txt")
 # The file is {"phrase": [["reading", "other reading"], ...], ...}; the first reading is the usual one.
 _ENTRY = re.compile(r'"([^"]+)":\s*\[(.*?\])\s*\]', re.S)
 _FIRST_READING = re.compile(r'\[\s*"([^"]+)"')
@@ -42,15 +46,26 @@ def tone3(marked: str) -> str:
     return to_tone3(marked, neutral_tone_with_five=True).replace("ü", "v")
 
 
+@functools.cache
+def corrections() -> Mapping[str, tuple[str, ...]]:
+    """Phrase → toned syllables, for the phrases the shipped dictionaries read wrongly."""
+    return UserLexicon.load(CORRECTIONS_FILE).pinyin
+
+
 class Lexicon:
-    def __init__(self, phrases_file: Path = _PHRASES_FILE) -> None:
+    def __init__(self, phrases_file: Path = _PHRASES_FILE, fixed: Mapping[str, Sequence[str]] | None = None) -> None:
+        """The phrases of ``phrases_file``, with ``fixed`` readings replacing theirs or added."""
         # Built entry by entry into flat buffers: 47,000 phrase and reading strings alive at once
         # would leave ~7 MB of Python's small-object heap behind, pinned by whatever outlives them.
         keys, ends, text = array("q"), array("q"), bytearray()
         reach = bytearray(0x30000)  # the longest phrase each code point starts: the spans worth looking up
-        for entry in _ENTRY.finditer(phrases_file.read_text(encoding="utf-8")):
-            phrase = entry.group(1)
-            readings = [tone3(r) for r in _FIRST_READING.findall(entry.group(2))]
+        fixed = fixed or {}
+        entries = (
+            (e.group(1), [tone3(r) for r in _FIRST_READING.findall(e.group(2))])
+            for e in _ENTRY.finditer(phrases_file.read_text(encoding="utf-8"))
+            if e.group(1) not in fixed
+        )
+        for phrase, readings in itertools.chain(entries, ((p, list(r)) for p, r in fixed.items())):
             if len(readings) == len(phrase) and ord(phrase[0]) < len(reach):
                 keys.append(hash(phrase))
                 text += " ".join(readings).encode()
@@ -126,7 +141,14 @@ def _read_character(ch: str) -> str:
     return (reading[0] if reading else "").replace("ü", "v")
 
 
+@functools.lru_cache(maxsize=4096)
+def character_readings(ch: str) -> frozenset[str]:
+    """Every reading pypinyin's character dictionary gives ``ch`` (参: can1, cen1, shen1)."""
+    readings = pypinyin.pinyin(ch, style=pypinyin.Style.TONE3, heteronym=True, neutral_tone_with_five=True)
+    return frozenset(r.replace("ü", "v") for r in readings[0]) if readings else frozenset()
+
+
 @functools.cache
 def lexicon() -> Lexicon:
-    """The process-wide lexicon, loaded on first use."""
-    return Lexicon()
+    """The process-wide lexicon (pypinyin's phrases and our corrections), loaded on first use."""
+    return Lexicon(fixed=corrections())

@@ -8,6 +8,8 @@ the votes to the model's log-probabilities. Three phrase dictionaries vote:
 pypinyin's own (already loaded by ``lexicon.py``), CC-CEDICT and the 汉典 词典
 (``zdic_cibs``) as shipped by the ``pypinyin-dict`` wheel (MIT; CC-CEDICT data is
 CC BY-SA 4.0). Weights and the probability floor were tuned on CPP's dev set.
+A phrase in ``phrase_corrections.txt`` (还款 huan2 kuan3, which pypinyin and 汉典
+both read hai2) votes for its corrected reading in every dictionary.
 
 The wheel's data is Python source that costs ~250 MB and 10 s to import, so we
 read the files as text, keep only phrases around polyphonic characters, and
@@ -29,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from app.text.lexicon import Lexicon, tone3
+from app.text.lexicon import Lexicon, corrections, tone3
 
 # (wheel module prefix, vote weight); pypinyin's phrases vote with PYPINYIN_WEIGHT.
 SOURCES = (("cc_cedict", 4.0), ("zdic_cibs", 3.0))
@@ -78,12 +80,13 @@ class PhraseVotes:
         # array, not list: no Python int object per entry lingers in the heap after loading.
         keys = array("q")
         values = array("i")  # reading id * 8 + source index
+        fixed = corrections()  # a corrected phrase votes for the corrected reading in every dictionary
         for source, (prefix, _) in enumerate(SOURCES):
             for phrase, marked in _entries(prefix, polyphones):
                 for pos, ch in enumerate(phrase):
                     if ch not in polyphones:
                         continue
-                    reading = tone3(marked[pos])
+                    reading = fixed[phrase][pos] if phrase in fixed else tone3(marked[pos])
                     rid = reading_ids.setdefault(reading, len(reading_ids))
                     keys.append(hash((phrase, pos)))
                     values.append(rid * 8 + source)

@@ -7,10 +7,12 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+import pypinyin
 import pytest
 
 from app.text.disambiguate import candidate_features, choose
 from app.text.g2p import dictionary_readings, to_phrases
+from app.text.lexicon import CORRECTIONS_FILE
 from app.text.lexicon import lexicon as phrase_lexicon
 from app.text.polyphone_weights import WEIGHTS_FILE, Weights, fitted_weights, load
 from app.text.polyphones import polyphone_model
@@ -95,6 +97,41 @@ def test_everyday_words_take_their_neutral_tone():
     assert dictionary_readings("弟弟") == {0: "di4", 1: "di4"}
 
 
+def test_phrases_the_dictionaries_read_wrongly_are_corrected():
+    # pypinyin's list and 汉典 both say 还款 hai2 and 温差 cha4, outvoting CC-CEDICT.
+    assert phrase_lexicon().reading("还款") == "huan2 kuan3"
+    assert dictionary_readings("请您按时还款")[4] == "huan2"
+    assert dictionary_readings("今天的温差很大")[4] == "cha1"
+    assert dictionary_readings("他为人质朴")[4] == "pu3"
+
+
+def test_every_correction_is_a_pinyin_entry_for_a_whole_word():
+    corrections = UserLexicon.load(CORRECTIONS_FILE)
+    assert len(corrections) == len(corrections.pinyin) > 50
+
+
+@pytest.mark.parametrize(
+    ("text", "reading"),
+    [
+        ("很高兴为您服务", "wei4"),
+        ("我为你骄傲", "wei4"),
+        ("为大家介绍一下", "wei4"),
+        ("为我们", "wei4"),
+        ("成为你的朋友", "wei2"),
+        ("我认为他是对的", "wei2"),
+        ("他被选为班长", "wei2"),
+    ],
+)
+def test_wei_as_a_word_of_its_own_before_a_personal_pronoun_is_wei4(text, reading):
+    assert dictionary_readings(text)[text.index("为")] == reading
+
+
+def test_a_reading_only_the_dictionaries_know_can_win():
+    # g2pM's table has no ci1 for 差 and no neutral huo5 for 和; the dictionaries have both.
+    assert dictionary_readings("参差不齐")[1] == "ci1"
+    assert syllables("今天很暖和")[-2:] == ["nuan3", "huo5"]
+
+
 def test_de_after_a_reduplicated_word_is_the_particle():
     assert dictionary_readings("慢慢地走")[2] == "de5"
     assert dictionary_readings("这个地方")[2] == "di4"
@@ -160,7 +197,11 @@ def test_each_context_weight_is_stored_only_for_the_readings_it_sets_apart():
         for names in readings.values():
             for name in names:
                 counts[name] = counts.get(name, 0) + 1
-        assert max(counts.values()) < len(model.candidates[char][1]), char
+        # Its readings: the model's, and those only the dictionaries know (参差 cen1).
+        known = set(model.candidates[char][1]) | set(
+            pypinyin.pinyin(char, style=pypinyin.Style.TONE3, heteronym=True)[0]
+        )
+        assert max(counts.values()) < len(known), char
 
 
 def test_the_weights_file_says_what_it_was_fitted_on_and_round_trips(tmp_path):
