@@ -7,9 +7,14 @@ Python dict of strings with a prefix set. Every gunicorn worker holds a copy,
 so we read the same data file once into a sorted array of the phrases' 64-bit
 hashes and one byte string of their readings (2.2 MB resident), and tell pypinyin
 not to load its own. Python's string hash is salted per process, which is fine:
-the table is built and queried in the same process. Segmentation is pypinyin's
-rule too: forward maximum matching on the phrases; all the candidate spans of a
-run are looked up at once.
+the table is built and queried in the same process. Segmentation is maximum
+matching on the phrases, forward and backward, keeping the split with fewer words
+(ties: fewer single characters, then backward); all the candidate spans of a run are
+looked up at once. pypinyin matches forward only, which reads 把头发 as 把头 (a
+foreman) | 发. On the polyphones the choice hardly shows: 5-fold CV on CPP dev
+98.20 % both ways against 98.22 % forward only (two sentences of 9,893), and
+97.79 % either way on g2pL (fitting its layer on four fifths, scoring the rest).
+Phrases in ``phrase_corrections.txt`` replace pypinyin's readings or are added.
 """
 
 from __future__ import annotations
@@ -101,25 +106,24 @@ class Lexicon:
 
     def words(self, run: str) -> list[tuple[str, list[str]]]:
         """A run of Chinese characters split into dictionary phrases and single characters, each
-        with one toned syllable per character ('' for a character without a reading)."""
+        with one toned syllable per character ('' for a character without a reading).
+
+        Maximum matching both ways; the split with fewer words wins, then the one with fewer
+        single characters, then the backward one, which goes wrong less often in Chinese:
+        把头发 is 把|头发 backward, 把头|发 (把头 a foreman) forward.
+        """
         reach = self._reach
         starts = [min(len(run) - i, reach[c] if c < len(reach) else 0) for i, c in enumerate(map(ord, run))]
         spans = [(i, i + n) for i, longest in enumerate(starts) for n in range(2, longest + 1)]
-        found: dict[int, tuple[int, str]] = {}  # start → (end, reading) of the longest phrase there
-        for (i, j), known in zip(spans, self.readings([run[i:j] for i, j in spans]), strict=True):
-            if known is not None and j > found.get(i, (0, ""))[0]:
-                found[i] = (j, known)
-        out: list[tuple[str, list[str]]] = []
-        i = 0
-        while i < len(run):
-            if i in found:
-                j, known = found[i]
-                out.append((run[i:j], known.split(" ")))
-            else:
-                j = i + 1
-                out.append((run[i], [_read_character(run[i])]))
-            i = j
-        return out
+        phrases = {
+            span: known
+            for span, known in zip(spans, self.readings([run[i:j] for i, j in spans]), strict=True)
+            if known is not None
+        }
+        forward = _longest_first(len(run), phrases, backward=False)
+        backward = _longest_first(len(run), phrases, backward=True)
+        best = min(backward, forward, key=lambda cuts: (len(cuts), sum(j - i == 1 for i, j in cuts)))
+        return [(run[i:j], phrases[i, j].split(" ") if j - i > 1 else [_read_character(run[i])]) for i, j in best]
 
     def segment(self, run: str) -> list[str]:
         """Split a run of Chinese characters into dictionary phrases and single characters."""
@@ -131,6 +135,26 @@ class Lexicon:
         if phrase is not None:
             return phrase.split(" ")
         return [_read_character(ch) for ch in word]
+
+
+def _longest_first(n: int, phrases: Mapping[tuple[int, int], str], backward: bool) -> list[tuple[int, int]]:
+    """Spans of a run of ``n`` characters, each the longest of ``phrases`` (start, end) from where
+    the last one ended, going forward or backward; characters no phrase covers stand alone."""
+    longest = max((j - i for i, j in phrases), default=1)
+    cuts: list[tuple[int, int]] = []
+    if backward:
+        j = n
+        while j > 0:
+            i = min((a for a in range(max(0, j - longest), j - 1) if (a, j) in phrases), default=j - 1)
+            cuts.append((i, j))
+            j = i
+        return cuts[::-1]
+    i = 0
+    while i < n:
+        j = max((b for b in range(i + 2, min(n, i + longest) + 1) if (i, b) in phrases), default=i + 1)
+        cuts.append((i, j))
+        i = j
+    return cuts
 
 
 @functools.lru_cache(maxsize=8192)

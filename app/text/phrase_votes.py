@@ -9,7 +9,8 @@ pypinyin's own (already loaded by ``lexicon.py``), CC-CEDICT and the 汉典 词�
 (``zdic_cibs``) as shipped by the ``pypinyin-dict`` wheel (MIT; CC-CEDICT data is
 CC BY-SA 4.0). Weights and the probability floor were tuned on CPP's dev set.
 A phrase in ``phrase_corrections.txt`` (还款 huan2 kuan3, which pypinyin and 汉典
-both read hai2) votes for its corrected reading in every dictionary.
+both read hai2) votes for its corrected reading in every dictionary, whether the
+dictionary lists it or not (应还金额).
 
 The wheel's data is Python source that costs ~250 MB and 10 s to import, so we
 read the files as text, keep only phrases around polyphonic characters, and
@@ -22,6 +23,7 @@ table is built and queried in the same process.
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import re
 from array import array
 from collections.abc import Iterable
@@ -80,13 +82,15 @@ class PhraseVotes:
         # array, not list: no Python int object per entry lingers in the heap after loading.
         keys = array("q")
         values = array("i")  # reading id * 8 + source index
-        fixed = corrections()  # a corrected phrase votes for the corrected reading in every dictionary
+        # A corrected phrase votes for its corrected reading in every dictionary, listed there or not.
+        fixed = {p: r for p, r in corrections().items() if MIN_PHRASE <= len(p) <= MAX_PHRASE}
         for source, (prefix, _) in enumerate(SOURCES):
-            for phrase, marked in _entries(prefix, polyphones):
+            listed = ((p, marked, False) for p, marked in _entries(prefix, polyphones) if p not in fixed)
+            for phrase, syllables, toned in itertools.chain(listed, ((p, r, True) for p, r in fixed.items())):
                 for pos, ch in enumerate(phrase):
                     if ch not in polyphones:
                         continue
-                    reading = fixed[phrase][pos] if phrase in fixed else tone3(marked[pos])
+                    reading = syllables[pos] if toned else tone3(syllables[pos])
                     rid = reading_ids.setdefault(reading, len(reading_ids))
                     keys.append(hash((phrase, pos)))
                     values.append(rid * 8 + source)

@@ -1,4 +1,4 @@
-"""The phrase lexicon: pypinyin's phrases, forward maximum matching, lookups by the batch."""
+"""The phrase lexicon: pypinyin's phrases with our corrections, two-way maximum matching, batch lookups."""
 
 from __future__ import annotations
 
@@ -41,3 +41,18 @@ def test_segmentation_takes_the_longest_phrase_at_each_position():
 def test_single_characters_read_their_usual_reading():
     assert lexicon().read("好人") == ["hao3", "ren2"]
     assert lexicon().read("\ue000") == [""]  # no reading at all
+
+
+def test_the_split_with_fewer_words_wins_and_backward_breaks_a_tie():
+    words = lexicon()
+    # Forward matching takes 把头 (a foreman): 她|把头|发|扎; backward finds 头发.
+    assert words.segment("她把头发扎了起来")[:3] == ["她", "把", "头发"]
+    assert words.segment("结婚的和尚未结婚的") == ["结婚", "的", "和尚", "未", "结婚", "的"]
+
+
+def test_corrections_replace_a_phrase_or_add_it(tmp_path):
+    source = tmp_path / "phrases.json"
+    source.write_text(json.dumps({"还款": [["hái"], ["kuǎn"]]}, ensure_ascii=False), encoding="utf-8")
+    words = Lexicon(source, fixed={"还款": ("huan2", "kuan3"), "支行": ("zhi1", "hang2")})
+    assert words.readings(["还款", "支行"]) == ["huan2 kuan3", "zhi1 hang2"]
+    assert lexicon().reading("还款") == "huan2 kuan3"  # the shipped corrections

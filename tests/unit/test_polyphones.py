@@ -103,6 +103,10 @@ def test_phrases_the_dictionaries_read_wrongly_are_corrected():
     assert dictionary_readings("请您按时还款")[4] == "huan2"
     assert dictionary_readings("今天的温差很大")[4] == "cha1"
     assert dictionary_readings("他为人质朴")[4] == "pu3"
+    # Phrases no dictionary lists vote in all three (应还 is ying1 huan2 on a bill).
+    assert [dictionary_readings("本期应还金额")[i] for i in (2, 3)] == ["ying1", "huan2"]
+    assert syllables("他重重地叹了口气")[1:3] == ["zhong4", "zhong4"]
+    assert syllables("困难重重")[2:] == ["chong2", "chong2"]
 
 
 def test_every_correction_is_a_pinyin_entry_for_a_whole_word():
@@ -124,6 +128,22 @@ def test_every_correction_is_a_pinyin_entry_for_a_whole_word():
 )
 def test_wei_as_a_word_of_its_own_before_a_personal_pronoun_is_wei4(text, reading):
     assert dictionary_readings(text)[text.index("为")] == reading
+
+
+@pytest.mark.parametrize(
+    ("text", "char", "reading"),
+    [
+        ("这次考试他没考好", "没", "mei2"),
+        ("船沉没了", "没", "mo4"),
+        ("我们一起去看电影吧。", "吧", "ba5"),
+        ("我们去酒吧", "吧", "ba1"),
+        ("这张照片拍得真好看", "得", "de5"),
+        ("他跑得很快", "得", "de5"),
+        ("他得到了奖励", "得", "de2"),
+    ],
+)
+def test_rules_for_everyday_function_words_standing_alone(text, char, reading):
+    assert dictionary_readings(text)[text.index(char)] == reading
 
 
 def test_a_reading_only_the_dictionaries_know_can_win():
