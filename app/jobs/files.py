@@ -27,7 +27,8 @@ from app.jobs.state import RUNNING, SUCCEEDED, JobRecord
 
 log = logging.getLogger(__name__)
 
-_PART = re.compile(r"\.(?P<id>[A-Za-z0-9_-]{22})\.(?P<owner>[A-Za-z0-9_.-]+)\.part")
+# A part file of the audio or of the timings: .<id>.<owner>.part, .<id>.<owner>.timings.part.
+_PART = re.compile(r"\.(?P<id>[A-Za-z0-9_-]{22})\.(?P<owner>[A-Za-z0-9_.-]+?)(?:\.timings)?\.part")
 _RESULT = re.compile(r"(?P<id>[A-Za-z0-9_-]{22})\.(?:timings\.json|[a-z0-9]+)")
 TIMINGS_SUFFIX = ".timings.json"
 
@@ -45,7 +46,7 @@ class ResultFiles:
 
     def write_timings(self, job_id: str, owner: str, document: dict) -> None:
         """Write the timings whole (temporary name, fsync, rename), before the audio is announced."""
-        part = self.root / f".{job_id}.{owner}.timings.part"
+        part = self.timings_part_path(job_id, owner)
         try:
             with open(part, "w", encoding="utf-8") as file:
                 json.dump(document, file, ensure_ascii=False, separators=(",", ":"))
@@ -57,6 +58,9 @@ class ResultFiles:
 
     def part_path(self, job_id: str, owner: str) -> Path:
         return self.root / f".{job_id}.{owner}.part"
+
+    def timings_part_path(self, job_id: str, owner: str) -> Path:
+        return self.root / f".{job_id}.{owner}.timings.part"
 
     @contextmanager
     def writing(self, job_id: str, fmt: str, owner: str) -> Iterator[BinaryIO]:

@@ -96,11 +96,15 @@ def test_the_sweep_removes_files_of_gone_jobs_and_of_killed_workers(tmp_path):
     for job_id in (kept_result, expired, failed):
         files.path(job_id, "wav").write_bytes(b"x")
     files.part_path(kept_part, "host-2-abc").write_bytes(b"x")
+    # The running job's timings being written (the sweep once read their owner as "host-2-abc.timings").
+    files.timings_part_path(kept_part, "host-2-abc").write_bytes(b"x")
     files.part_path(old_part, "host-1-old").write_bytes(b"x")  # the attempt before, killed
+    files.timings_part_path(old_part, "host-1-old").write_bytes(b"x")
     (tmp_path / "notes.txt").write_text("not a job file")
-    assert files.sweep(records.get) == 3
+    assert files.sweep(records.get) == 4
     left = sorted(p.name for p in tmp_path.iterdir())
-    assert left == sorted([f"{kept_result}.wav", f".{kept_part}.host-2-abc.part", "notes.txt"])
+    kept = [f".{kept_part}.host-2-abc.part", f".{kept_part}.host-2-abc.timings.part"]
+    assert left == sorted([f"{kept_result}.wav", *kept, "notes.txt"])
 
 
 @pytest.mark.parametrize(("fmt", "rate"), [("wav", 24000), ("wav", 16000), ("flac", 22050), ("ogg", 48000)])
