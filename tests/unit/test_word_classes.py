@@ -10,6 +10,8 @@ from app.text.word_classes import WordClasses, word_classes
     ("sentence", "adverbial"),
     [
         ("她一直耐心地等待", True),  # 耐心 (823) outweighs the word 心地 (295)
+        ("她热情地招呼他", True),  # a noun used as an adverb
+        ("旅游目的地众多", False),  # 目的地 is a place
         ("他意外地发现了", True),
         ("简单地说", True),
         ("今年贫困地区", False),  # 地 begins 地区
@@ -25,9 +27,11 @@ def test_adverbial_di_follows_an_adjective_or_adverb_and_begins_no_word(sentence
 
 def test_the_tables_come_from_the_dictionary_file(tmp_path):
     source = tmp_path / "dict.txt"
-    source.write_text("耐心 823 a\n心地 295 s\n地区 9000 n\n桌子 100 n\n", encoding="utf-8")
+    lines = ["耐心 823 a", "心地 295 s", "地区 9000 n", "桌子 100 n", "目的地 50 n", "不停地 9 d", "走 5 v"]
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
     classes = WordClasses.load(source)
-    assert classes.describing == {"耐心": 823} and classes.with_di == {"心地": 295, "地区": 9000}
+    assert [classes.describing_frequency(w) for w in ("耐心", "桌子", "走", "地区", "不停地")] == [823, 100, 0, 0, 0]
+    assert classes.with_di == {"心地": 295, "地区": 9000} and classes.places == {"目的地"}
 
 
 def test_the_g2p_reads_adverbial_di_as_de5():
