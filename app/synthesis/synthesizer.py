@@ -36,6 +36,7 @@ from app.synthesis.request import Job, SynthesisRequest, build_job
 from app.synthesis.stream import AudioStream
 from app.synthesis.timings import TimingWriter, merge, timed_body
 from app.text import ssml
+from app.text.disambiguate import warm_up as warm_up_reading
 from app.text.preview import SentenceReading, reading
 from app.text.user_lexicon import LexiconError, UserLexicon
 
@@ -242,6 +243,7 @@ class Synthesizer:
         text = ("今天天气很好我们一起去公园散步吧" * 10)[: self.settings.max_sentence_chars] + "。"
         deadline = Deadline(None)  # however busy the machine, the warm-up is finished, not abandoned
         try:
+            warm_up_reading()  # every table of the G2P, also those this text would not touch
             for emotion in ("neutral", "happy"):  # the plain path and the WORLD effects path
                 job = self.prepare(SynthesisRequest(text, emotion=emotion), max_chars=None)
                 audio = np.concatenate([r.audio for r in self.render(self.plan(job), deadline)])
