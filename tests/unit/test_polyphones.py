@@ -114,6 +114,7 @@ def test_phrases_the_dictionaries_read_wrongly_are_corrected():
     assert [dictionary_readings("本期应还金额")[i] for i in (2, 3)] == ["ying1", "huan2"]
     assert syllables("他重重地叹了口气")[1:3] == ["zhong4", "zhong4"]
     assert syllables("困难重重")[2:] == ["chong2", "chong2"]
+    assert syllables("把音量调低一点")[3] == "tiao2" and syllables("强调高质量发展")[1] == "diao4"
 
 
 def test_every_correction_is_a_pinyin_entry_for_a_whole_word():
