@@ -120,8 +120,9 @@ class Lexicon:
             for span, known in zip(spans, self.readings([run[i:j] for i, j in spans]), strict=True)
             if known is not None
         }
-        forward = _longest_first(len(run), phrases, backward=False)
-        backward = _longest_first(len(run), phrases, backward=True)
+        longest = max((j - i for i, j in phrases), default=1)
+        forward = _longest_first(len(run), phrases, longest, backward=False)
+        backward = _longest_first(len(run), phrases, longest, backward=True)
         best = min(backward, forward, key=lambda cuts: (len(cuts), sum(j - i == 1 for i, j in cuts)))
         return [(run[i:j], phrases[i, j].split(" ") if j - i > 1 else [_read_character(run[i])]) for i, j in best]
 
@@ -137,10 +138,12 @@ class Lexicon:
         return [_read_character(ch) for ch in word]
 
 
-def _longest_first(n: int, phrases: Mapping[tuple[int, int], str], backward: bool) -> list[tuple[int, int]]:
-    """Spans of a run of ``n`` characters, each the longest of ``phrases`` (start, end) from where
-    the last one ended, going forward or backward; characters no phrase covers stand alone."""
-    longest = max((j - i for i, j in phrases), default=1)
+def _longest_first(
+    n: int, phrases: Mapping[tuple[int, int], str], longest: int, backward: bool
+) -> list[tuple[int, int]]:
+    """Spans of a run of ``n`` characters, each the longest of ``phrases`` (start, end; none longer
+    than ``longest``) from where the last one ended, going forward or backward; characters no
+    phrase covers stand alone."""
     cuts: list[tuple[int, int]] = []
     if backward:
         j = n

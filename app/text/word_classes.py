@@ -25,10 +25,11 @@ from pathlib import Path
 
 import numpy as np
 
-# Adjective, adverbial adjective, adjectival noun, adverb, descriptive, and nouns: many are
-# used as adverbs with 地 (热情地, 成功地, 科学地); the checks on the word after 地 and on
-# nouns ending in 地 keep the land 地 out (贫困地区, 目的地).
-_DESCRIBING = frozenset({"a", "ad", "an", "d", "z", "n"})
+# Adjective, adverbial adjective, adjectival noun, adverb, descriptive: words of manner.
+_MANNER = frozenset({"a", "ad", "an", "d", "z"})
+# And nouns: many are used as adverbs with 地 (热情地, 成功地, 科学地); the checks on the word
+# after 地 and on nouns ending in 地 keep the land 地 out (贫困地区, 目的地).
+_DESCRIBING = _MANNER | {"n"}
 
 
 def _dictionary_file() -> Path:
@@ -61,7 +62,7 @@ class WordClasses:
                 if len(word) == 2 and "地" in word:
                     with_di[word] = int(frequency)
                 elif word.endswith("地"):
-                    if len(word) <= 4 and tag not in _DESCRIBING - {"n"}:
+                    if len(word) <= 4 and tag not in _MANNER:
                         places.add(word)
                 elif tag in _DESCRIBING and 2 <= len(word) <= 4:
                     keys.append(hash(word))

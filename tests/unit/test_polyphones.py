@@ -7,12 +7,11 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
-import pypinyin
 import pytest
 
 from app.text.disambiguate import candidate_features, choose
 from app.text.g2p import dictionary_readings, to_phrases
-from app.text.lexicon import CORRECTIONS_FILE
+from app.text.lexicon import CORRECTIONS_FILE, character_readings
 from app.text.lexicon import lexicon as phrase_lexicon
 from app.text.polyphone_weights import WEIGHTS_FILE, Weights, fitted_weights, load
 from app.text.polyphones import polyphone_model
@@ -210,9 +209,7 @@ def test_each_context_weight_is_stored_only_for_the_readings_it_sets_apart():
             for name in names:
                 counts[name] = counts.get(name, 0) + 1
         # Its readings: the model's, and those only the dictionaries know (参差 cen1).
-        known = set(model.candidates[char][1]) | set(
-            pypinyin.pinyin(char, style=pypinyin.Style.TONE3, heteronym=True)[0]
-        )
+        known = set(model.candidates[char][1]) | character_readings(char)
         assert max(counts.values()) < len(known), char
 
 
