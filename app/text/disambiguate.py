@@ -24,24 +24,28 @@ The weights are fitted by ``bench/fit_polyphones.py`` on CPP's dev split and on
 the g2pL corpus (114 polyphonic characters × 500 sentences, without the few that
 copy a CPP test or dev sentence), in two stages: a layer of context weights fitted
 on g2pL alone, then, on CPP dev, the base's scale, one scale for the g2pL layer
-(0.89: g2pL's conventions are not all CPP's, 部分 fen4, 薄膜 bao2) and CPP's own
-neighbour and word weights. 5-fold cross-validated accuracy on CPP dev: 98.21 %
-(98.24 % before the dictionary corrections, dictionary-only readings and two-way
+(0.86: g2pL's conventions are not all CPP's, 部分 fen4, 薄膜 bao2) and CPP's own
+neighbour and word weights. 5-fold cross-validated accuracy on CPP dev: 98.40 %, but
+flattered: 23 of the dictionary corrections (驾驶杆 gan3, 铺上 pu1, 盛饭 cheng2) were
+found among the cross-validation's errors on all of dev. Before them it was 98.21 %
+(98.24 % before the first corrections, dictionary-only readings and two-way
 segmentation, which are for everyday text: 还款, 温差, 暖和, 把头发), against
 98.12 % for the previous weights fitted on CPP dev alone and 98.07 % for the base
 alone (its scale fitted); the g2pL layer alone, which has seen no CPP sentence,
-scores 98.14 % on all of dev. It reads everyday words better too (一只小猫 zhi1,
-塞进 sai1, 书很薄 bao2, 挑水 tiao1). Letting the fit also choose
+scores 98.14 % on all of dev (98.36 % with those corrections). It reads everyday
+words better too (一只小猫 zhi1, 弹钢琴 tan2, 倒杯水 dao4, 挑水 tiao1). Letting the fit also choose
 the floor and each dictionary's weight scored the same on dev (98.08 %, in the
 fit before g2pL) but trusts g2pM over three agreeing dictionaries on everyday
 phrases (还钱), and a higher floor scores lower (1e-2: 98.15 %), so those stay
 hand-set. None of this read CPP's test labels; the test set was measured with
 each shipped set of weights, never to choose between them (bench/frontend.py):
-97.91 % now (97.90 % before the rule for adverbial 地 below, 97.92 % while it took
+97.90 % now (97.91 % before the corrections found on dev and the rules for 得,
+97.90 % before the rule for adverbial 地 below, 97.92 % while it took
 adjectives and adverbs only), 97.86 % with the set before, 97.89 % with the one
 before that, 97.83 % before g2pL (97.77 % for the base alone; g2pM alone 97.31 %),
-so about half the gain cross-validation promised. On dev the fitted system scores
-98.96 %, which is in-sample: the cross-validated figure above is the honest one.
+so about half the gain cross-validation promised, and none of what phrases picked
+from dev's errors promised. On dev the fitted system scores 99.06 %, which is
+in-sample: the cross-validated figure above is the honest one.
 
 一 and 不 are left to tone sandhi, which knows their surface tones better. A few
 rules beat the scores. 地 right after a reduplicated word (慢慢地, 悄悄地) is de5, and
@@ -52,11 +56,19 @@ The others are for a character that is a word of its own in the segmentation, wh
 g2pM, trained on encyclopaedia text, is confidently wrong about everyday speech
 (counts from CPP dev and g2pL, with how many the scores read wrongly):
 
-- 为 before a personal pronoun (为您服务, 为你骄傲) is wei4: 18 of 18, 16 read wei2
-  (g2pM gives wei2 0.99998 there; in CPP 为 is wei2 94 % of the time);
+- 为 before a personal pronoun, a demonstrative or a question word (为您服务, 为这件事生气,
+  为谁哭) is wei4: 24 of 24, 21 read wei2 (g2pM gives wei2 0.99998 there; in CPP 为 is
+  wei2 94 % of the time);
 - 没 is mei2: 125 of 126 (the other: 隐没, a word the lexicon lacks), 12 read mo4;
 - 吧 ending a clause is ba5: 7 of 7 (去看电影吧。 read ba1 outside the data);
-- 得 before a degree word (跑得很快, 拍得真好, 干得不错) is de5: 44 of 45, 18 read de2.
+- 得 before a degree word (跑得很快, 拍得真好, 干得不错) is de5: 31 of 31, 10 read de2;
+  after a verb or adjective (jieba's word class of the word before it: 长得漂亮, 笑得直摇头)
+  it is de5 too: 66 of 66, 37 read de2; after a pronoun or adverb (我得走了, 就得说) it is
+  dei3, "must": 5 of 6, 4 read de2. Neither when what follows makes the "obtain" de2 (得到,
+  得以, 得名, 得不到) or the verb is one of obtaining (挣得, 征得);
+- 塞 before what follows the verb "stuff" (塞进, 塞给, 塞了, 塞不下) is sai1: 60 of 60, 53
+  read sai4 (CPP's 塞 is mostly sai4, in names: 塞浦路斯, 圣何塞);
+- 薄 after a degree word (很薄, 太薄) is bao2: 28 of 28, 3 read bo2.
 
 On CPP dev's 5-fold cross-validation the rules for function words change nothing
 (98.20 % with them and without) and the one for 地 gets one sentence more right
@@ -76,14 +88,21 @@ from app.text.lexicon import character_readings, lexicon
 from app.text.phrase_votes import PhraseVotes
 from app.text.polyphone_weights import Weights, fitted_weights
 from app.text.polyphones import polyphone_model
-from app.text.word_classes import word_classes
+from app.text.word_classes import COMPLEMENTED, MODAL, word_classes
 
 FLOOR = 1e-3
 _LEFT_TO_SANDHI = frozenset("一不")
-_PERSONAL_PRONOUNS = ("您", "你", "我", "他", "她", "它", "咱", "大家")
+# 为 before these is "for" (为您服务, 为这件事生气, 为谁哭): wei4.
+_FOR_WHOM = ("您", "你", "我", "他", "她", "它", "咱", "大家", "这", "那", "此", "谁", "何", "哪")
 # Degree words after a verb's 得 (跑得很快, 干得不错): the complement particle de5.
 _DEGREE = ("很", "真", "太", "非常", "特别", "越", "更", "十分", "挺", "这么", "那么", "不错", "极", "相当", "格外")
 _CLAUSE_END = frozenset("，。！？；：、”’）」』,.!?;:)…—")
+# 得 before these is "obtain", de2 (得到, 得以, 得名, 得了第一): no rule reads it.
+_OBTAINED = frozenset("到以出来名分失知了过益奖罪胜逞手宠意病第")
+# Verbs whose 得 is "obtain" too (挣得, 换得, 征得).
+_GAINING = frozenset("挣征换赢获求赚博谋夺讨骗取")
+# 塞 before these is the verb "stuff", sai1 (塞进书包, 塞给他, 塞不下).
+_STUFFED = frozenset("进入到在给了不满着得住上回下一紧好")
 
 Features = dict[str, float]
 
@@ -206,12 +225,32 @@ def _by_rule(sentence: str, i: int, boundaries: set[int] | frozenset[int]) -> st
         return "de5" if reduplicated or word_classes().adverbial_di(sentence, i) else None  # 慢慢地, 耐心地
     if i not in boundaries or i + 1 not in boundaries:
         return None  # the other rules are for a character that is a word of its own
-    if ch == "为" and sentence.startswith(_PERSONAL_PRONOUNS, i + 1):
+    if ch == "为" and sentence.startswith(_FOR_WHOM, i + 1):
         return "wei4"  # 为您服务
     if ch == "没":
         return "mei2"  # 没考好; mo4 is in words: 沉没, 淹没, 没收
     if ch == "吧" and (i + 1 == len(sentence) or sentence[i + 1] in _CLAUSE_END):
         return "ba5"  # 去看电影吧。
-    if ch == "得" and sentence.startswith(_DEGREE, i + 1):
+    if ch == "得":
+        return _de(sentence, i, boundaries)
+    if ch == "塞" and sentence[i + 1 : i + 2] in _STUFFED:
+        return "sai1"  # 把书塞进书包
+    if ch == "薄" and sentence.endswith(_DEGREE, 0, i):
+        return "bao2"  # 这本书很薄
+    return None
+
+
+def _de(sentence: str, i: int, boundaries: set[int] | frozenset[int]) -> str | None:
+    """得 as a word of its own: de5 after a verb or adjective, dei3 after a pronoun or adverb."""
+    if sentence.startswith(_DEGREE, i + 1):
         return "de5"  # 拍得真好看
+    following = sentence[i + 1 : i + 2]
+    if not "\u4e00" <= following <= "\u9fff" or following in _OBTAINED or sentence.startswith("不到", i + 1):
+        return None  # 得到, 得不到, 难再得。
+    previous = sentence[max((b for b in boundaries if b < i), default=0) : i]
+    word_class = word_classes().word_class(previous) if previous else None
+    if word_class in COMPLEMENTED and previous[-1] not in _GAINING:
+        return "de5"  # 长得漂亮, 笑得直摇头
+    if word_class in MODAL:
+        return "dei3"  # 我得走了, 就得说
     return None

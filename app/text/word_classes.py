@@ -1,14 +1,16 @@
-"""Which words are adjectives or adverbs, and which words hold 地, from jieba's dictionary.
+"""Word classes from jieba's dictionary: what the words before 地 and 得 are.
 
-The G2P needs one fact no phrase list gives: whether the word before a 地 describes
+The G2P needs facts no phrase list gives: whether the word before a 地 describes
 how something is done (耐心地等待, 平稳地停下来: the particle de5) or 地 begins or ends
-a noun (贫困地区, 当地: di4). jieba's dictionary (the ``jieba`` package, MIT) has the
-word class and frequency of its 350,000 words; we read its ``dict.txt`` as text,
-without importing jieba (which would build a 40 MB prefix dictionary), and keep the
-adjectives, adverbs and nouns of 2–4 characters (~124,000 words, as hashes: 2 MB),
-the two-character words that begin or end with 地 (~400), with their frequencies, and
-the longer words ending in 地 that are places, not manners (目的地: ~740). Reading
-the file takes ~0.7 s, at start-up with the rest of the G2P's tables.
+a noun (贫困地区, 当地: di4), and whether the word before a 得 is a verb or adjective
+it completes (跑得快, 长得高: de5) or a pronoun or adverb it follows as "must" (我得走了,
+就得说: dei3). jieba's dictionary (the ``jieba`` package, MIT) has the word class and
+frequency of its 350,000 words; we read its ``dict.txt`` as text, without importing
+jieba (which would build a 40 MB prefix dictionary), and keep the adjectives, adverbs,
+nouns, verbs and pronouns of 1–4 characters (~170,000 words, as hashes with their
+frequency and class: 3 MB), the two-character words that begin or end with 地 (~400),
+and the longer words ending in 地 that are places, not manners (目的地: ~740). Reading
+the file takes ~0.2 s, at start-up with the rest of the G2P's tables.
 
 When both readings are possible (方便当地: 方便 then 当地; 耐心地: 耐心 then 心地) the
 more frequent word wins, as in frequency-based segmentation: 当地 (7,272) over 便当
@@ -30,6 +32,11 @@ _MANNER = frozenset({"a", "ad", "an", "d", "z"})
 # And nouns: many are used as adverbs with 地 (热情地, 成功地, 科学地); the checks on the word
 # after 地 and on nouns ending in 地 keep the land 地 out (贫困地区, 目的地).
 _DESCRIBING = _MANNER | {"n"}
+# Verbs and adjectives: what a complement's 得 follows (跑得快, 长得高, 过得好).
+COMPLEMENTED = frozenset({"v", "vd", "vg", "vn", "a", "ad", "ag", "an", "z", "zg", "ug"})
+# Pronouns and adverbs: what 得 "must" follows (我得走了, 就得说).
+MODAL = frozenset({"r", "d"})
+_TAGS = tuple(sorted(_DESCRIBING | COMPLEMENTED | MODAL))
 
 
 def _dictionary_file() -> Path:
@@ -40,20 +47,27 @@ def _dictionary_file() -> Path:
 
 
 class WordClasses:
-    """Describing words (hashes → frequency), two-character words with 地, places ending in 地."""
+    """Words of the classes above (hashes → frequency, class), two-character words with 地, places ending in 地."""
 
-    def __init__(self, keys: np.ndarray, frequencies: np.ndarray, with_di: Mapping[str, int], places: Iterable[str]):
+    def __init__(
+        self,
+        keys: np.ndarray,
+        frequencies: np.ndarray,
+        tags: np.ndarray,
+        with_di: Mapping[str, int],
+        places: Iterable[str],
+    ):
         order = np.argsort(keys)
-        self._keys, self._frequencies = keys[order], frequencies[order]
+        self._keys, self._frequencies, self._tags = keys[order], frequencies[order], tags[order]
         self.with_di = dict(with_di)
         self.places = frozenset(places)
 
     @classmethod
     def load(cls, path: Path | None = None) -> WordClasses:
-        # Hashes straight into flat arrays: 124,000 word strings alive at once would leave
+        # Hashes straight into flat arrays: 170,000 word strings alive at once would leave
         # ~10 MB of Python's small-object heap behind. Python's string hash is salted per
         # process, which is fine: the table is built and queried in the same process.
-        keys, frequencies = array("q"), array("q")
+        keys, frequencies, tags = array("q"), array("q"), array("b")
         with_di: dict[str, int] = {}
         places: set[str] = set()
         with (path or _dictionary_file()).open(encoding="utf-8") as lines:
@@ -64,16 +78,34 @@ class WordClasses:
                 elif word.endswith("地"):
                     if len(word) <= 4 and tag not in _MANNER:
                         places.add(word)
-                elif tag in _DESCRIBING and 2 <= len(word) <= 4:
+                elif tag in _TAGS and len(word) <= 4:
                     keys.append(hash(word))
                     frequencies.append(int(frequency))
-        return cls(np.frombuffer(keys, dtype=np.int64), np.frombuffer(frequencies, dtype=np.int64), with_di, places)
+                    tags.append(_TAGS.index(tag))
+        return cls(
+            np.frombuffer(keys, dtype=np.int64),
+            np.frombuffer(frequencies, dtype=np.int64),
+            np.frombuffer(tags, dtype=np.int8),
+            with_di,
+            places,
+        )
 
-    def describing_frequency(self, word: str) -> int:
-        """How often jieba saw ``word`` if it is a describing word, else 0."""
+    def _find(self, word: str) -> int | None:
         key = hash(word)
         at = int(np.searchsorted(self._keys, key))
-        return int(self._frequencies[at]) if at < len(self._keys) and self._keys[at] == key else 0
+        return at if at < len(self._keys) and self._keys[at] == key else None
+
+    def word_class(self, word: str) -> str | None:
+        """jieba's class of ``word`` ("v", "a", "r", …) if it is one of those kept, else None."""
+        at = self._find(word)
+        return None if at is None else _TAGS[self._tags[at]]
+
+    def describing_frequency(self, word: str) -> int:
+        """How often jieba saw ``word`` if it is a describing word of 2–4 characters, else 0."""
+        at = self._find(word)
+        if at is None or len(word) < 2 or _TAGS[self._tags[at]] not in _DESCRIBING:
+            return 0
+        return int(self._frequencies[at])
 
     def adverbial_di(self, sentence: str, i: int) -> bool:
         """True when the 地 at ``i`` ends a describing word before a verb (耐心地等待)."""

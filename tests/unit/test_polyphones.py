@@ -68,6 +68,19 @@ def test_our_network_picks_what_the_g2pm_package_picks(sentence):
         ("我们去酒吧", "吧", "ba1"),
         ("这张照片拍得真好看", "得", "de5"),
         ("他得到了奖励", "得", "de2"),
+        ("她长得漂亮", "得", "de5"),
+        ("他笑得直摇头", "得", "de5"),
+        ("我得走了", "得", "dei3"),
+        ("这得多少钱", "得", "dei3"),
+        ("他得了第一名", "得", "de2"),
+        ("年来为母校挣得的名声", "得", "de2"),
+        ("他为这件事很生气", "为", "wei4"),
+        ("他把书塞进书包", "塞", "sai1"),
+        ("他往我手里塞了一张纸条", "塞", "sai1"),
+        ("交通堵塞", "塞", "se4"),
+        ("塞尔维亚", "塞", "sai4"),
+        ("这本书很薄", "薄", "bao2"),
+        ("他的脸皮很薄", "薄", "bao2"),
     ],
 )
 def test_polyphones_are_read_by_their_context(text, char, reading):
@@ -184,8 +197,8 @@ def test_own_weights_learn_how_cpp_reads_a_word_every_dictionary_reads_otherwise
     ("sentence", "char", "reading"),
     [
         ("他养了一只小猫", "只", "zhi1"),
-        ("他把书塞进书包", "塞", "sai1"),
-        ("这本书很薄", "薄", "bao2"),
+        ("他会弹钢琴", "弹", "tan2"),
+        ("我给你倒杯水", "倒", "dao4"),
         ("我们来挑水", "挑", "tiao1"),
     ],
 )
