@@ -26,16 +26,16 @@ os.environ.setdefault("PYPINYIN_NO_PHRASES", "1")
 os.environ.setdefault("PYPINYIN_NO_DICT_COPY", "1")  # we never add to pypinyin's dictionaries
 
 import functools
-import itertools
 import re
 from array import array
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 import pypinyin
 from pypinyin.contrib.tone_convert import to_tone3
 
+from app.text.neutral_tone import NEUTRAL_TONE_WORDS
 from app.text.user_lexicon import UserLexicon
 
 _PHRASES_FILE = Path(pypinyin.__file__).parent / "phrases_dict.json"
@@ -58,19 +58,34 @@ def corrections() -> Mapping[str, tuple[str, ...]]:
 
 
 class Lexicon:
-    def __init__(self, phrases_file: Path = _PHRASES_FILE, fixed: Mapping[str, Sequence[str]] | None = None) -> None:
-        """The phrases of ``phrases_file``, with ``fixed`` readings replacing theirs or added."""
+    def __init__(
+        self,
+        phrases_file: Path = _PHRASES_FILE,
+        fixed: Mapping[str, Sequence[str]] | None = None,
+        words: Iterable[str] = (),
+    ) -> None:
+        """The phrases of ``phrases_file``, with ``fixed`` readings replacing theirs or added.
+
+        ``words`` are added where neither has them, read as their characters alone are: the
+        file lists only phrases read otherwise, so the segmentation would not know 眼睛 or 胡子.
+        """
         # Built entry by entry into flat buffers: 47,000 phrase and reading strings alive at once
         # would leave ~7 MB of Python's small-object heap behind, pinned by whatever outlives them.
         keys, ends, text = array("q"), array("q"), bytearray()
         reach = bytearray(0x30000)  # the longest phrase each code point starts: the spans worth looking up
         fixed = fixed or {}
-        entries = (
-            (e.group(1), [tone3(r) for r in _FIRST_READING.findall(e.group(2))])
-            for e in _ENTRY.finditer(phrases_file.read_text(encoding="utf-8"))
-            if e.group(1) not in fixed
-        )
-        for phrase, readings in itertools.chain(entries, ((p, list(r)) for p, r in fixed.items())):
+        added = {w for w in words if w not in fixed}
+
+        def entries() -> Iterator[tuple[str, list[str]]]:
+            for e in _ENTRY.finditer(phrases_file.read_text(encoding="utf-8")):
+                phrase = e.group(1)
+                added.discard(phrase)  # the file's reading stands
+                if phrase not in fixed:
+                    yield phrase, [tone3(r) for r in _FIRST_READING.findall(e.group(2))]
+            yield from ((p, list(r)) for p, r in fixed.items())
+            yield from ((w, [_read_character(ch) for ch in w]) for w in sorted(added))  # what neither lists
+
+        for phrase, readings in entries():
             if len(readings) == len(phrase) and ord(phrase[0]) < len(reach):
                 keys.append(hash(phrase))
                 text += " ".join(readings).encode()
@@ -177,5 +192,5 @@ def character_readings(ch: str) -> frozenset[str]:
 
 @functools.cache
 def lexicon() -> Lexicon:
-    """The process-wide lexicon (pypinyin's phrases and our corrections), loaded on first use."""
-    return Lexicon(fixed=corrections())
+    """The process-wide lexicon (pypinyin's phrases, our corrections, the neutral-tone words), loaded on first use."""
+    return Lexicon(fixed=corrections(), words=NEUTRAL_TONE_WORDS)

@@ -10,7 +10,9 @@ pypinyin's own (already loaded by ``lexicon.py``), CC-CEDICT and the 汉典 词�
 CC BY-SA 4.0). Weights and the probability floor were tuned on CPP's dev set.
 A phrase in ``phrase_corrections.txt`` (还款 huan2 kuan3, which pypinyin and 汉典
 both read hai2) votes for its corrected reading in every dictionary, whether the
-dictionary lists it or not (应还金额).
+dictionary lists it or not (应还金额), and where it stands as a word of the sentence its
+reading is the only one any dictionary votes for at that character: the shorter phrases
+inside it would otherwise split the votes (为人民 wei4, but 为人 wei2).
 
 The wheel's data is Python source that costs ~250 MB and 10 s to import, so we
 read the files as text, keep only phrases around polyphonic characters, and
@@ -84,6 +86,16 @@ class PhraseVotes:
         values = array("i")  # reading id * 8 + source index
         # A corrected phrase votes for its corrected reading in every dictionary, listed there or not.
         fixed = {p: r for p, r in corrections().items() if MIN_PHRASE <= len(p) <= MAX_PHRASE}
+        # (phrase, position) → (phrase length, corrected reading), for the corrections' own say;
+        # these may be longer than MAX_PHRASE (为人民服务).
+        self._corrected = {
+            hash((p, k)): (len(p), r[k])
+            for p, r in corrections().items()
+            if len(p) >= MIN_PHRASE
+            for k, ch in enumerate(p)
+            if ch in polyphones
+        }
+        self._longest = max((length for length, _ in self._corrected.values()), default=0)
         for source, (prefix, _) in enumerate(SOURCES):
             listed = ((p, marked, False) for p, marked in _entries(prefix, polyphones) if p not in fixed)
             for phrase, syllables, toned in itertools.chain(listed, ((p, r, True) for p, r in fixed.items())):
@@ -116,14 +128,21 @@ class PhraseVotes:
         n = len(sentence)
         spans: list[tuple[int, int, float]] = []  # (position, start, factor) of each phrase
         phrases: list[str] = []
+        corrected: dict[int, tuple[int, str]] = {}  # position → the longest correction that is a word there
+        longest = max(MAX_PHRASE, self._longest)
         for i in positions:
-            for a in range(max(0, i - MAX_PHRASE + 1), i + 1):
-                for b in range(max(i + 1, a + MIN_PHRASE), min(n, a + MAX_PHRASE) + 1):
+            for a in range(max(0, i - longest + 1), i + 1):
+                for b in range(max(i + 1, a + MIN_PHRASE), min(n, a + longest) + 1):
                     phrase = sentence[a:b]
-                    factor = 1.0 if a in boundaries and b in boundaries else CROSSING_FACTOR
-                    spans.append((i, a, factor))
-                    phrases.append(phrase)
-                    queries.append((i, hash((phrase, i - a)), factor))
+                    aligned = a in boundaries and b in boundaries
+                    key = hash((phrase, i - a))
+                    if aligned and key in self._corrected:
+                        corrected[i] = max(corrected.get(i, (0, "")), self._corrected[key])
+                    if b - a <= MAX_PHRASE:
+                        factor = 1.0 if aligned else CROSSING_FACTOR
+                        spans.append((i, a, factor))
+                        phrases.append(phrase)
+                        queries.append((i, key, factor))
         for (i, a, factor), known in zip(spans, self._pypinyin.readings(phrases), strict=True):
             if known is not None:
                 _note(found, (i, -1), known.split(" ")[i - a], factor)
@@ -137,6 +156,9 @@ class PhraseVotes:
                     value = int(self._values[j])
                     _note(found, (i, value % 8), self.readings[value // 8], factor)
                     j += 1
+        for i, (_, reading) in corrected.items():
+            for source in range(-1, len(SOURCES)):
+                found[i, source] = {reading: 1.0}
         # Each dictionary splits its weight over the distinct readings its phrases give.
         for (i, source), readings in found.items():
             weight = PYPINYIN_WEIGHT if source < 0 else SOURCES[source][1]

@@ -56,3 +56,11 @@ def test_corrections_replace_a_phrase_or_add_it(tmp_path):
     words = Lexicon(source, fixed={"还款": ("huan2", "kuan3"), "支行": ("zhi1", "hang2")})
     assert words.readings(["还款", "支行"]) == ["huan2 kuan3", "zhi1 hang2"]
     assert lexicon().reading("还款") == "huan2 kuan3"  # the shipped corrections
+
+
+def test_words_the_file_lacks_are_added_with_their_characters_readings(tmp_path):
+    source = tmp_path / "phrases.json"
+    source.write_text(json.dumps({"头发": [["tóu"], ["fà"]]}, ensure_ascii=False), encoding="utf-8")
+    words = Lexicon(source, words=["眼睛", "头发"])
+    assert words.readings(["眼睛", "头发"]) == ["yan3 jing1", "tou2 fa4"]  # the file's reading stands
+    assert words.segment("他的眼睛") == ["他", "的", "眼睛"]

@@ -81,6 +81,10 @@ def test_our_network_picks_what_the_g2pm_package_picks(sentence):
         ("塞尔维亚", "塞", "sai4"),
         ("这本书很薄", "薄", "bao2"),
         ("他的脸皮很薄", "薄", "bao2"),
+        # Corrections (phrase_corrections.txt): a corrected phrase outvotes the phrases inside it.
+        ("我们要为人民服务", "为", "wei4"),
+        ("他为人正直", "为", "wei2"),
+        ("你数一数", "数", "shu3"),
     ],
 )
 def test_polyphones_are_read_by_their_context(text, char, reading):
@@ -114,6 +118,12 @@ def test_everyday_words_take_their_neutral_tone():
     assert syllables("我弟弟") == ["wo3", "di4", "di5"]
     # Citation readings (what polyphone test sets label) stay as the dictionary has them.
     assert dictionary_readings("弟弟") == {0: "di4", 1: "di4"}
+    # Words pypinyin's phrase list lacks (it lists only readings that differ from the characters').
+    assert syllables("他的胡子很长") == ["ta1", "de5", "hu2", "zi5", "hen3", "chang2"]
+    assert syllables("你的名字") == ["ni3", "de5", "ming2", "zi5"]
+    assert dictionary_readings("眼睛") == {0: "yan3", 1: "jing1"}
+    assert syllables("我跟他没关系")[-1] == "xi5"
+    assert syllables("他的头发花白了")[2:6] == ["tou2", "fa5", "hua1", "bai2"]  # not 头|发花|白
 
 
 def test_phrases_the_dictionaries_read_wrongly_are_corrected():
