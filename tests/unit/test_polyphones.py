@@ -81,10 +81,16 @@ def test_our_network_picks_what_the_g2pm_package_picks(sentence):
         ("塞尔维亚", "塞", "sai4"),
         ("这本书很薄", "薄", "bao2"),
         ("他的脸皮很薄", "薄", "bao2"),
+        ("他姓单", "单", "shan4"),
+        ("区先生您好", "区", "ou1"),
+        ("解老师好", "解", "xie4"),
+        ("我们小区", "区", "qu1"),
+        ("单位里", "单", "dan1"),
         # Corrections (phrase_corrections.txt): a corrected phrase outvotes the phrases inside it.
         ("我们要为人民服务", "为", "wei4"),
         ("他为人正直", "为", "wei2"),
         ("你数一数", "数", "shu3"),
+        ("睡了一觉", "觉", "jiao4"),
     ],
 )
 def test_polyphones_are_read_by_their_context(text, char, reading):
