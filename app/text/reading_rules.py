@@ -1,0 +1,168 @@
+"""Rules that decide a polyphone's reading where the scores are confidently wrong.
+
+g2pM was trained on encyclopaedia text (CPP: Wikipedia sentences), and CPP's dev
+split, on which the weights are fitted, is the same: about everyday speech the
+model is often sure and wrong (为您服务 wei2, 我得走了 de2, 太重了 chong2). These
+rules come first (``disambiguate.choose``); a rule's reading that is not among the
+character's candidates is ignored. Counts are from CPP dev and g2pL (the sentences
+a rule applies to, how many it reads right, and how many the scores read wrongly).
+
+地 right after a reduplicated word (慢慢地, 悄悄地) is de5, and so is 地 after a
+describing word when it starts no word (耐心地等待, 热情地招呼; ``word_classes.py``):
+62 of 62, 52 of which the scores read di4 — g2pM reads 地 di4 almost always, as CPP
+does (147 of 160 in train). A character after 姓, or standing alone before a title
+(先生, 老师, 总), is a surname, read as one (他姓单 shan4, 区先生 ou1, 解老师 xie4):
+2 of 2 in the data, which has few; customer-service text has many.
+
+The others are for a character that is a word of its own in the segmentation:
+
+- 为 before a personal pronoun, a demonstrative or a question word (为您服务, 为这件事生气,
+  为谁哭) is wei4: 24 of 24, 21 read wei2 (g2pM gives wei2 0.99998 there; in CPP 为 is
+  wei2 94 % of the time);
+- 没 is mei2: 125 of 126 (the other: 隐没, a word the lexicon lacks), 12 read mo4;
+- 吧 ending a clause is ba5: 7 of 7 (去看电影吧。 read ba1 outside the data);
+- 得 before a degree word (跑得很快, 拍得真好, 干得不错) is de5: 31 of 31, 10 read de2;
+  after a verb or adjective (jieba's word class of the word before it: 长得漂亮, 笑得直摇头)
+  it is de5 too: 66 of 66, 37 read de2; after a pronoun or adverb (我得走了, 就得说) it is
+  dei3, "must": 5 of 6, 4 read de2. Neither when what follows makes the "obtain" de2 (得到,
+  得以, 得名, 得不到) or the verb is one of obtaining (挣得, 征得);
+- an adjective after a degree word (太重了, 有点长, 很薄, 好难, 最少) takes its adjective
+  reading: 357 of 357, 12 read otherwise (重 chong2, 薄 bo2);
+- a verb whose neighbours show it is one takes its verb reading: 塞 sai1 (塞进, 塞给, 塞不下):
+  59 of 59, 54 read sai4 (CPP's 塞 is mostly in names: 塞浦路斯, 圣何塞); 教 jiao1 (教我,
+  在小学教数学), 铺 pu1 (铺好, 把床单铺上), 种 zhong4 (种了几棵树), 冲 chong4 (冲我笑), 盛
+  cheng2 (帮我盛一碗饭), 剥 bao1 (剥橘子), 系 ji4 (系鞋带): 87 of 87, 73 read otherwise; 还
+  huan2 before a pronoun that ends the clause (我明天还你。): none in the data. The phrase
+  lexicon lists only words read otherwise than their characters, so it lacks 教育 and 商铺:
+  a word of jieba's dictionary around the character (but not one it begins with what the
+  rule looks for: 铺好) means the rule does not apply.
+
+On CPP dev's 5-fold cross-validation the rules change a sentence or two (the one for 地
+gets one more right): what they buy is everyday text.
+"""
+
+from __future__ import annotations
+
+from app.text.word_classes import COMPLEMENTED, MODAL, word_classes
+
+Boundaries = set[int] | frozenset[int]
+
+_PRONOUNS = ("您", "你", "我", "他", "她", "它", "咱", "大家", "人家")
+# 为 before these is "for" (为您服务, 为这件事生气, 为谁哭): wei4.
+_FOR_WHOM = (*_PRONOUNS, "这", "那", "此", "谁", "何", "哪")
+# Degree words: after a verb's 得 (跑得很快, 干得不错) it is the complement particle de5.
+_DEGREE = ("很", "真", "太", "非常", "特别", "越", "更", "十分", "挺", "这么", "那么", "不错", "极", "相当", "格外")
+# Before an adjective (太重了, 有点长, 好难), which then takes its adjective reading.
+_DEGREE_BEFORE = (*_DEGREE, "有点", "有些", "多么", "比较", "最", "好")
+_ADJECTIVES = {"重": "zhong4", "长": "chang2", "薄": "bao2", "难": "nan2", "累": "lei4", "少": "shao3", "好": "hao3"}
+_CLAUSE_END = frozenset("，。！？；：、”’）」』,.!?;:)…—")
+# 得 before these is "obtain", de2 (得到, 得以, 得名, 得了第一): no rule reads it.
+_OBTAINED = frozenset("到以出来名分失知了过益奖罪胜逞手宠意病第")
+# Verbs whose 得 is "obtain" too (挣得, 换得, 征得).
+_GAINING = frozenset("挣征换赢获求赚博谋夺讨骗取")
+# Surnames read otherwise than the characters' usual readings, and the titles that follow a surname.
+_SURNAMES = {
+    "单": "shan4", "解": "xie4", "仇": "qiu2", "区": "ou1", "朴": "piao2", "曾": "zeng1", "查": "zha1",
+    "盖": "ge3", "华": "hua4", "任": "ren2", "缪": "miao4", "翟": "zhai2", "乐": "yue4",
+    "秘": "bi4", "覃": "qin2", "召": "shao4", "折": "she2", "燕": "yan1", "宁": "ning4", "重": "chong2",
+}  # fmt: skip
+_TITLES = (
+    "先生", "女士", "小姐", "老师", "经理", "总", "医生", "大夫", "教授", "师傅", "同学", "阿姨",
+    "叔叔", "主任", "书记", "局长", "处长", "科长", "校长", "院长", "警官", "律师", "部长", "董事长",
+)  # fmt: skip
+
+
+# Verbs: character → (reading, what may follow it, what may come just before it) for the verb.
+_VERBS: dict[str, tuple[str, tuple[str, ...], frozenset[str]]] = {
+    "塞": ("sai1", tuple("进入到在给了不满着得住上回下一紧好"), frozenset()),  # 把书塞进书包
+    "教": (  # 教我, 在小学教数学
+        "jiao1",
+        (*_PRONOUNS, "数学", "语文", "英语", "学生", "孩子", "小朋友", "钢琴", "画画", "唱歌", "跳舞", "别人"),
+        frozenset("在来去会要想能得就还也都请不没"),
+    ),
+    "铺": ("pu1", tuple("好上在开满着成平了到"), frozenset("把给去来要帮再先")),  # 把床单铺好
+    "种": ("zhong4", tuple("了着过下上树花菜地田"), frozenset()),  # 种了几棵树
+    "冲": ("chong4", (*_PRONOUNS, "着"), frozenset()),  # 冲我笑
+    "盛": ("cheng2", tuple("饭汤粥菜一碗满出好"), frozenset("帮给去再来")),  # 帮我盛一碗饭
+    "剥": (
+        "bao1",
+        (*tuple("皮开了掉好一个"), "橘子", "桔子", "花生", "鸡蛋", "蒜"),
+        frozenset("帮给在来去"),
+    ),  # 剥橘子
+    "系": ("ji4", (*tuple("好上紧着"), "鞋带", "领带", "安全带", "围裙"), frozenset()),  # 把鞋带系好
+}
+
+
+def rule_reading(sentence: str, i: int, boundaries: Boundaries) -> str | None:
+    """The reading of the character at ``i`` when a rule decides it, else None.
+
+    ``boundaries`` are the indices where the phrase lexicon's segmentation puts word breaks.
+    """
+    ch = sentence[i]
+    if ch == "地":
+        reduplicated = i >= 2 and sentence[i - 1] == sentence[i - 2]
+        return "de5" if reduplicated or word_classes().adverbial_di(sentence, i) else None  # 慢慢地, 耐心地
+    alone = i in boundaries and i + 1 in boundaries
+    if ch in _SURNAMES and (sentence[i - 1 : i] == "姓" or (alone and _titled(sentence, i + 1, boundaries))):
+        return _SURNAMES[ch]  # 他姓解, 区先生
+    if not alone:
+        return None  # the other rules are for a character that is a word of its own
+    if ch == "为" and sentence.startswith(_FOR_WHOM, i + 1):
+        return "wei4"  # 为您服务
+    if ch == "没":
+        return "mei2"  # 没考好; mo4 is in words: 沉没, 淹没, 没收
+    if ch == "吧" and (i + 1 == len(sentence) or sentence[i + 1] in _CLAUSE_END):
+        return "ba5"  # 去看电影吧。
+    if ch == "得":
+        return _de(sentence, i, boundaries)
+    if ch in _ADJECTIVES and sentence.endswith(_DEGREE_BEFORE, 0, i):
+        return _ADJECTIVES[ch]  # 这个箱子太重了
+    if ch == "还" and _returned(sentence, i):
+        return "huan2"  # 我明天还你。
+    if ch in _VERBS:
+        return _verb(sentence, i)
+    return None
+
+
+def _titled(sentence: str, i: int, boundaries: Boundaries) -> bool:
+    """True when a title (先生, 老师, 总) is a word at ``i`` (单总, but not 单总是)."""
+    return any(sentence.startswith(t, i) and i + len(t) in boundaries for t in _TITLES)
+
+
+def _de(sentence: str, i: int, boundaries: Boundaries) -> str | None:
+    """得 as a word of its own: de5 after a verb or adjective, dei3 after a pronoun or adverb."""
+    if sentence.startswith(_DEGREE, i + 1):
+        return "de5"  # 拍得真好看
+    following = sentence[i + 1 : i + 2]
+    if not "\u4e00" <= following <= "\u9fff" or following in _OBTAINED or sentence.startswith("不到", i + 1):
+        return None  # 得到, 得不到, 难再得。
+    previous = sentence[max((b for b in boundaries if b < i), default=0) : i]
+    word_class = word_classes().word_class(previous) if previous else None
+    if word_class in COMPLEMENTED and previous[-1] not in _GAINING:
+        return "de5"  # 长得漂亮, 笑得直摇头
+    if word_class in MODAL:
+        return "dei3"  # 我得走了, 就得说
+    return None
+
+
+def _returned(sentence: str, i: int) -> bool:
+    """还 before a pronoun that ends the clause or is followed by what is given back (还你, 还我钱)."""
+    pronoun = next((p for p in _PRONOUNS if sentence.startswith(p, i + 1)), None)
+    if pronoun is None:
+        return False
+    after = i + 1 + len(pronoun)
+    after += sentence.startswith("们", after)
+    return after == len(sentence) or sentence[after] in _CLAUSE_END or sentence[after] in "钱一"
+
+
+def _verb(sentence: str, i: int) -> str | None:
+    reading, following, preceding = _VERBS[sentence[i]]
+    follows = sentence.startswith(following, i + 1)
+    if not follows and sentence[i - 1 : i] not in preceding:
+        return None
+    classes = word_classes()
+    for n in (2, 3):
+        for start in range(max(0, i - n + 1), min(i, len(sentence) - n) + 1):
+            if (start < i or not follows) and classes.word_class(sentence[start : start + n]):
+                return None  # inside a word: 教育, 商铺, 种子 (but 铺好 and 塞进 are the verb)
+    return reading
