@@ -100,6 +100,11 @@ class WordClasses:
         at = self._find(word)
         return None if at is None else _TAGS[self._tags[at]]
 
+    def frequency(self, word: str) -> int:
+        """How often jieba saw ``word`` if it is one of the words kept, else 0."""
+        at = self._find(word)
+        return 0 if at is None else int(self._frequencies[at])
+
     def describing_frequency(self, word: str) -> int:
         """How often jieba saw ``word`` if it is a describing word of 2–4 characters, else 0."""
         at = self._find(word)

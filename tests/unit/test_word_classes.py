@@ -32,6 +32,7 @@ def test_the_tables_come_from_the_dictionary_file(tmp_path):
     classes = WordClasses.load(source)
     assert [classes.describing_frequency(w) for w in ("耐心", "桌子", "走", "地区", "不停地")] == [823, 100, 0, 0, 0]
     assert [classes.word_class(w) for w in ("走", "我", "耐心", "心地", "飞")] == ["v", "r", "a", None, None]
+    assert [classes.frequency(w) for w in ("走", "耐心", "心地")] == [5, 823, 0]
     assert classes.with_di == {"心地": 295, "地区": 9000} and classes.places == {"目的地"}
 
 
