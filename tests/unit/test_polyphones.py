@@ -97,6 +97,13 @@ def test_our_network_picks_what_the_g2pm_package_picks(sentence):
         ("妈妈给孩子剥橘子", "剥", "bao1"),
         ("上个月借你的钱，我明天还你。", "还", "huan2"),
         ("你在家待着", "待", "dai1"),
+        ("小明家养了两只小猫", "只", "zhi1"),
+        ("我只有一个", "只", "zhi3"),
+        ("你可以随便挑一个", "挑", "tiao1"),
+        ("出锅前撒一点盐", "撒", "sa3"),
+        ("把脏衣服放进洗衣机里", "脏", "zang1"),
+        ("心脏病", "脏", "zang4"),
+        ("恭喜您中了一等奖", "中", "zhong4"),
         ("还差五分钟就下课了", "差", "cha4"),
         ("你还回来吗", "还", "hai2"),
         ("他说话太横了", "横", "heng4"),
@@ -239,7 +246,7 @@ def test_own_weights_learn_how_cpp_reads_a_word_every_dictionary_reads_otherwise
         ("他养了一只小猫", "只", "zhi1"),
         ("他会弹钢琴", "弹", "tan2"),
         ("我给你倒杯水", "倒", "dao4"),
-        ("我们来挑水", "挑", "tiao1"),
+        ("他背着书包上学", "背", "bei1"),
     ],
 )
 def test_weights_learnt_from_g2pl_read_everyday_words_the_model_and_dictionaries_miss(sentence, char, reading):
