@@ -37,6 +37,7 @@ COMPLEMENTED = frozenset({"v", "vd", "vg", "vn", "a", "ad", "ag", "an", "z", "zg
 # Pronouns and adverbs: what 得 "must" follows (我得走了, 就得说).
 MODAL = frozenset({"r", "d"})
 _TAGS = tuple(sorted(_DESCRIBING | COMPLEMENTED | MODAL))
+_TAG_IDS = {tag: k for k, tag in enumerate(_TAGS)}
 
 
 def _dictionary_file() -> Path:
@@ -78,10 +79,10 @@ class WordClasses:
                 elif word.endswith("地"):
                     if len(word) <= 4 and tag not in _MANNER:
                         places.add(word)
-                elif tag in _TAGS and len(word) <= 4:
+                elif tag in _TAG_IDS and len(word) <= 4:
                     keys.append(hash(word))
                     frequencies.append(int(frequency))
-                    tags.append(_TAGS.index(tag))
+                    tags.append(_TAG_IDS[tag])
         return cls(
             np.frombuffer(keys, dtype=np.int64),
             np.frombuffer(frequencies, dtype=np.int64),
@@ -107,10 +108,7 @@ class WordClasses:
 
     def describing_frequency(self, word: str) -> int:
         """How often jieba saw ``word`` if it is a describing word of 2–4 characters, else 0."""
-        at = self._find(word)
-        if at is None or len(word) < 2 or _TAGS[self._tags[at]] not in _DESCRIBING:
-            return 0
-        return int(self._frequencies[at])
+        return self.frequency(word) if len(word) >= 2 and self.word_class(word) in _DESCRIBING else 0
 
     def adverbial_di(self, sentence: str, i: int) -> bool:
         """True when the 地 at ``i`` ends a describing word before a verb (耐心地等待)."""
