@@ -4,13 +4,14 @@ The G2P needs facts no phrase list gives: whether the word before a 地 describe
 how something is done (耐心地等待, 平稳地停下来: the particle de5) or 地 begins or ends
 a noun (贫困地区, 当地: di4), and whether the word before a 得 is a verb or adjective
 it completes (跑得快, 长得高: de5) or a pronoun or adverb it follows as "must" (我得走了,
-就得说: dei3). jieba's dictionary (the ``jieba`` package, MIT) has the word class and
-frequency of its 350,000 words; we read its ``dict.txt`` as text, without importing
-jieba (which would build a 40 MB prefix dictionary), and keep the adjectives, adverbs,
-nouns, verbs and pronouns of 1–4 characters (~170,000 words, as hashes with their
-frequency and class: 3 MB), the two-character words that begin or end with 地 (~400),
-and the longer words ending in 地 that are places, not manners (目的地: ~740). Reading
-the file takes ~0.2 s, at start-up with the rest of the G2P's tables.
+就得说: dei3), and which common words a character stands in (``reading_rules.py``: 种
+is not "plant" in 两种花). jieba's dictionary (the ``jieba`` package, MIT) has the word
+class and frequency of its 350,000 words; we read its ``dict.txt`` as text, without
+importing jieba (which would build a 40 MB prefix dictionary), and keep the words of 1–4
+characters (342,000, as hashes with their frequency and class: 4.4 MB), the
+two-character words that begin or end with 地 (~400), and the longer words ending in 地
+that are places, not manners (目的地: ~740). Reading the file takes ~0.3 s, at start-up
+with the rest of the G2P's tables.
 
 When both readings are possible (方便当地: 方便 then 当地; 耐心地: 耐心 then 心地) the
 more frequent word wins, as in frequency-based segmentation: 当地 (7,272) over 便当
@@ -22,7 +23,7 @@ from __future__ import annotations
 import functools
 import importlib.util
 from array import array
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -36,8 +37,6 @@ _DESCRIBING = _MANNER | {"n"}
 COMPLEMENTED = frozenset({"v", "vd", "vg", "vn", "a", "ad", "ag", "an", "z", "zg", "ug"})
 # Pronouns and adverbs: what 得 "must" follows (我得走了, 就得说).
 MODAL = frozenset({"r", "d"})
-_TAGS = tuple(sorted(_DESCRIBING | COMPLEMENTED | MODAL))
-_TAG_IDS = {tag: k for k, tag in enumerate(_TAGS)}
 
 
 def _dictionary_file() -> Path:
@@ -55,11 +54,13 @@ class WordClasses:
         keys: np.ndarray,
         frequencies: np.ndarray,
         tags: np.ndarray,
+        tag_names: Sequence[str],
         with_di: Mapping[str, int],
         places: Iterable[str],
     ):
         order = np.argsort(keys)
         self._keys, self._frequencies, self._tags = keys[order], frequencies[order], tags[order]
+        self._tag_names = tuple(tag_names)
         self.with_di = dict(with_di)
         self.places = frozenset(places)
 
@@ -68,25 +69,27 @@ class WordClasses:
         # Hashes straight into flat arrays: 170,000 word strings alive at once would leave
         # ~10 MB of Python's small-object heap behind. Python's string hash is salted per
         # process, which is fine: the table is built and queried in the same process.
-        keys, frequencies, tags = array("q"), array("q"), array("b")
+        keys, frequencies, tags = array("q"), array("i"), array("b")
+        tag_ids: dict[str, int] = {}
         with_di: dict[str, int] = {}
         places: set[str] = set()
         with (path or _dictionary_file()).open(encoding="utf-8") as lines:
             for line in lines:
                 word, frequency, tag = line.split()
+                if len(word) > 4:
+                    continue
+                keys.append(hash(word))
+                frequencies.append(int(frequency))
+                tags.append(tag_ids.setdefault(tag, len(tag_ids)))
                 if len(word) == 2 and "地" in word:
                     with_di[word] = int(frequency)
-                elif word.endswith("地"):
-                    if len(word) <= 4 and tag not in _MANNER:
-                        places.add(word)
-                elif tag in _TAG_IDS and len(word) <= 4:
-                    keys.append(hash(word))
-                    frequencies.append(int(frequency))
-                    tags.append(_TAG_IDS[tag])
+                elif word.endswith("地") and tag not in _MANNER:
+                    places.add(word)
         return cls(
             np.frombuffer(keys, dtype=np.int64),
-            np.frombuffer(frequencies, dtype=np.int64),
+            np.frombuffer(frequencies, dtype=np.int32),
             np.frombuffer(tags, dtype=np.int8),
+            list(tag_ids),
             with_di,
             places,
         )
@@ -97,12 +100,12 @@ class WordClasses:
         return at if at < len(self._keys) and self._keys[at] == key else None
 
     def word_class(self, word: str) -> str | None:
-        """jieba's class of ``word`` ("v", "a", "r", …) if it is one of those kept, else None."""
+        """jieba's class of ``word`` ("v", "a", "r", "m", …), None if jieba lacks it."""
         at = self._find(word)
-        return None if at is None else _TAGS[self._tags[at]]
+        return None if at is None else self._tag_names[self._tags[at]]
 
     def frequency(self, word: str) -> int:
-        """How often jieba saw ``word`` if it is one of the words kept, else 0."""
+        """How often jieba saw ``word`` (0 if never, or if it is longer than 4 characters)."""
         at = self._find(word)
         return 0 if at is None else int(self._frequencies[at])
 

@@ -117,11 +117,26 @@ def test_our_network_picks_what_the_g2pm_package_picks(sentence):
         ("解老师好", "解", "xie4"),
         ("我们小区", "区", "qu1"),
         ("单位里", "单", "dan1"),
+        ("下车前请系好安全带", "系", "ji4"),  # 系好 is a word of the segmentation, and the rule still reads it
+        ("他们关系好", "系", "xi4"),  # but not inside 关系
+        ("两种花都很香", "种", "zhong3"),  # 两种 (a numeral word) is not the verb's 种花
+        ("农民伯伯开始种玉米", "种", "zhong4"),
+        ("鱼刺卡在喉咙里了", "卡", "qia3"),
+        ("我的信用卡在哪里", "卡", "ka3"),
+        ("他晕车吐了一路", "吐", "tu4"),
+        ("他吐了一口痰", "吐", "tu3"),
+        ("地球绕着太阳转。", "转", "zhuan4"),
+        ("风车不停地转着", "转", "zhuan4"),
+        ("路口向左转。", "转", "zhuan3"),
+        ("话锋一转，", "转", "zhuan3"),
         # Corrections (phrase_corrections.txt): a corrected phrase outvotes the phrases inside it.
         ("我们要为人民服务", "为", "wei4"),
         ("他为人正直", "为", "wei2"),
         ("你数一数", "数", "shu3"),
         ("睡了一觉", "觉", "jiao4"),
+        ("请不要冲着别人打喷嚏", "冲", "chong4"),  # 冲着 outweighs 要冲
+        ("周末我在家看孩子", "看", "kan1"),
+        ("我们一起照个相吧", "相", "xiang4"),
     ],
 )
 def test_polyphones_are_read_by_their_context(text, char, reading):
