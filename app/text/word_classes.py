@@ -8,9 +8,9 @@ it completes (跑得快, 长得高: de5) or a pronoun or adverb it follows as "m
 is not "plant" in 两种花). jieba's dictionary (the ``jieba`` package, MIT) has the word
 class and frequency of its 350,000 words; we read its ``dict.txt`` as text, without
 importing jieba (which would build a 40 MB prefix dictionary), and keep the words of 1–4
-characters (342,000, as hashes with their frequency and class: 4.4 MB), the
+characters (342,000, as hashes with their frequency and class: 5 MB resident), the
 two-character words that begin or end with 地 (~400), and the longer words ending in 地
-that are places, not manners (目的地: ~740). Reading the file takes ~0.3 s, at start-up
+that are places, not manners (目的地: ~740). Reading the file takes ~0.2 s, at start-up
 with the rest of the G2P's tables.
 
 When both readings are possible (方便当地: 方便 then 当地; 耐心地: 耐心 then 心地) the
