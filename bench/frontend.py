@@ -6,6 +6,7 @@
     python bench/frontend.py --before ../main     # + the same set read by another checkout
     python bench/frontend.py --wetext             # + wetext's normalisation, case by case
     python bench/frontend.py --cases bench/everyday_polyphones.tsv   # everyday polyphones (see the file)
+    python bench/frontend.py --cases bench/normalisation_blind.tsv   # numbers written blind (see the file)
 
 Cases: category<TAB>kind<TAB>input<TAB>expected, kinds "spoken" (normalised
 text; compared after NFKC, without spaces, with 壹 written 一: they sound the

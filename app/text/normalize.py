@@ -225,7 +225,7 @@ RULES: list[Rule] = [
         lambda m: f"{read_digits(m.group('a'))}到{read_digits(m.group('b'))}",
     ),
     Rule(re.compile(r"(?<![\d.])(?P<y>\d{4})(?=年|届|级|款|赛季|财年|年度)"), _year),
-    Rule(re.compile(r"(?<![\d.])(?P<y>\d0)(?=年代)"), _year),
+    Rule(re.compile(r"(?<![\d.])(?P<y>\d0)(?=年代)"), lambda m: read_cardinal(m.group("y"))),  # 九十年代
     Rule(re.compile(r"(?<![\d.:])(?P<y>\d0)(?=后(?![面来天者续期边头]))"), _year),  # 90后 九零后, a generation
     Rule(
         re.compile(r"(?<![\d.])(?P<a>1[0-2]|0?[1-9])\s*(?P<sep>[-~到至])\s*(?P<b>1[0-2]|0?[1-9])(?=月)"),

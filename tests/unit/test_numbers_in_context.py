@@ -13,6 +13,9 @@ from app.text.normalize import normalize
         ("密码123456", "密码幺二三四五六"),
         ("房间号是1208", "房间号是幺二零八"),
         ("请到1208室", "请到幺二零八室"),
+        ("领取1208房间的房卡", "领取幺二零八房间的房卡"),
+        ("在508会议室召开", "在五零八会议室召开"),
+        ("诊室号：305", "诊室号:三零五"),
         ("邮编100084", "邮编幺零零零八四"),
         ("工号1024", "工号幺零二四"),
         ("学号20190112", "学号二零幺九零幺幺二"),
@@ -98,6 +101,7 @@ def test_service_numbers_are_dialled_wherever_they_stand(text, spoken):
         ("110公斤", "一百一十公斤"),
         ("第110名", "第一百一十名"),
         ("120元", "一百二十元"),
+        ("这本书共有119页", "这本书共有一百一十九页"),
     ],
 )
 def test_service_numbers_used_as_quantities_stay_quantities(text, spoken):
@@ -239,7 +243,7 @@ def test_more_units(text, spoken):
 
 
 @pytest.mark.parametrize(
-    ("text", "spoken"), [("90年代", "九零年代"), ("2024届", "二零二四届"), ("公元前221年", "公元前二百二十一年")]
+    ("text", "spoken"), [("90年代", "九十年代"), ("2024届", "二零二四届"), ("公元前221年", "公元前二百二十一年")]
 )
 def test_decades_and_years(text, spoken):
     assert normalize(text) == spoken
