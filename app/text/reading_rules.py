@@ -96,6 +96,7 @@ _ROUND_CLAUSE = frozenset("绕围圈")
 _COMMON = 20
 # What people leave behind (把钥匙落在家里: la4).
 _THINGS_LEFT = (*"包伞书卡", "手机", "钥匙", "东西", "钱包", "作业", "衣服", "帽子", "证件", "护照", "电脑", "眼镜")
+# What is planted (种玉米: zhong4).
 _CROPS = ("玉米", "庄稼", "土豆", "蔬菜", "水稻", "小麦")
 # 吐 before these is "vomit", tu4 (就吐了。, 吐了一路), not "spit out" (吐了一口痰).
 _THROWN_UP = (*(f"了{end}" for end in _CLAUSE_END), "了一路", "了一地", "了一身", "了好几")
@@ -217,8 +218,7 @@ def _going_round(sentence: str, i: int) -> bool:
         return not _in_word(sentence, i)
     if following and following not in _CLAUSE_END and following != "着":
         return False
-    clause = sentence[: i + 1]
-    clause = clause[max(clause.rfind(mark) for mark in _CLAUSE_END) + 1 :]
+    clause = _clause_before(sentence, i)
     round_ = sentence[i - 1 : i] in _ROUND_AFTER or any(c in clause for c in _ROUND_CLAUSE)
     return round_ and not _in_word(sentence, i)
 
@@ -267,7 +267,12 @@ def _left_behind(sentence: str, i: int) -> bool:
     as 落在 is as often falling (树叶落在地上) and 把目光落在 is not forgetting."""
     if sentence[i + 1 : i + 2] not in ("在", "下", "了"):
         return False
-    clause = sentence[:i]
-    clause = clause[max(clause.rfind(mark) for mark in _CLAUSE_END) + 1 :]
+    clause = _clause_before(sentence, i)
     taken = clause.rfind("把")
     return taken >= 0 and any(thing in clause[taken:] for thing in _THINGS_LEFT)
+
+
+def _clause_before(sentence: str, i: int) -> str:
+    """The part of the clause that comes before index ``i``."""
+    start = max(sentence.rfind(mark, 0, i) for mark in _CLAUSE_END) + 1
+    return sentence[start:i]
