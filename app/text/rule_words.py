@@ -101,3 +101,14 @@ BY_NEIGHBOURS: dict[str, tuple[str, tuple[str, ...], frozenset[str]]] = {
         frozenset(),
     ),  # 中了大奖
 }
+# The verb reading of a character (藏 cang2, not the noun's zang4), for where a word of its own is
+# followed by what only follows a verb: an aspect marker or a complement (藏着, 数过, 缝在衣服上,
+# 藏得很深, 卷起袖子), or 了 that does not end the clause (喝了一杯; in 增加奶量了。 it may follow
+# a noun).
+AS_VERB = {
+    "扇": "shan1", "量": "liang2", "钻": "zuan1", "缝": "feng2", "铺": "pu1", "担": "dan1", "钉": "ding4",
+    "种": "zhong4", "数": "shu3", "称": "cheng1", "盛": "cheng2", "卷": "juan3", "传": "chuan2", "泊": "bo2",
+    "藏": "cang2", "载": "zai4", "教": "jiao1", "乘": "cheng2", "夹": "jia1", "切": "qie1", "喝": "he1",
+    "哄": "hong3", "差": "cha4",
+}  # fmt: skip
+VERB_MARKERS = ("着", "过", "得", "在", "起")

@@ -165,6 +165,11 @@ def test_our_network_picks_what_the_g2pm_package_picks(sentence):
         ("象棋馆门口停着一辆车", "车", "che1"),
         ("鸡汤里加了人参和红枣", "参", "shen1"),  # a correction: CPP's 人参与 taught the weights can1
         ("有很多人参与了讨论", "参", "can1"),
+        ("他把钱藏在床底下", "藏", "cang2"),  # a verb: what follows follows only a verb
+        ("这本书我数了三遍", "数", "shu3"),
+        ("把扣子缝在衣服上", "缝", "feng2"),
+        ("西藏的风景", "藏", "zang4"),
+        ("可笑之处在于", "处", "chu4"),
         # Corrections (phrase_corrections.txt): a corrected phrase outvotes the phrases inside it.
         ("我们要为人民服务", "为", "wei4"),
         ("他为人正直", "为", "wei2"),
