@@ -48,8 +48,8 @@ The others are for a character that is a word of its own in the segmentation:
   6 read otherwise;
 - a character that can be a verb or a noun takes the verb's reading when what follows it
   follows only a verb (藏着, 藏在床底下, 藏得很深, 数了三遍, 卷起袖子: ``AS_VERB``, 23
-  characters): 217 of 220 (钉在, twice, which the labels read ding1, and 卷在哪里), 46 read
-  otherwise;
+  characters) or what comes before it comes before a verb (要藏, 先量一下, 会教): 343 of 346
+  (钉在, twice, which the labels read ding1, and 卷在哪里), 83 read otherwise;
 - 转 zhuan4 going round (绕着太阳转, 不停地转着, 转得很快, 转了一圈): 4 of 4, all read zhuan3;
   车 ju1 in a sentence about 象棋; 还 huan2 before a pronoun that ends the clause (我明天还
   你。); 落 la4 after 把 and a thing one forgets (我把钥匙落在办公室了): none in the data.
@@ -78,6 +78,7 @@ from app.text.rule_words import (
     SURNAMES,
     THINGS_LEFT,
     TITLES,
+    VERB_BEFORE,
     VERB_MARKERS,
 )
 from app.text.word_classes import COMPLEMENTED, MODAL, word_classes
@@ -247,7 +248,9 @@ def _done_to(sentence: str, i: int) -> bool:
 
 
 def _used_as_verb(sentence: str, i: int) -> bool:
-    """True when what follows the character at ``i`` follows only a verb (藏着, 藏得很深, 喝了一杯)."""
+    """True when what follows the character at ``i`` follows only a verb (藏着, 藏得很深, 喝了一杯),
+    or what comes before it comes before a verb (要藏, 先量), and it is in no common word (要数据)."""
     following, after = sentence[i + 1 : i + 2], sentence[i + 2 : i + 3]
-    marked = following in VERB_MARKERS or (following == "了" and after not in ("", *CLAUSE_END))
-    return marked and not _in_word(sentence, i, (i, i + 1))
+    if following in VERB_MARKERS or (following == "了" and after not in ("", *CLAUSE_END)):
+        return not _in_word(sentence, i, (i, i + 1))  # 藏着 is the verb's own word
+    return sentence[i - 1 : i] in VERB_BEFORE and sentence[i] != "差" and not _in_word(sentence, i)

@@ -169,6 +169,8 @@ def test_our_network_picks_what_the_g2pm_package_picks(sentence):
         ("这本书我数了三遍", "数", "shu3"),
         ("把扣子缝在衣服上", "缝", "feng2"),
         ("西藏的风景", "藏", "zang4"),
+        ("你别藏了，快出来", "藏", "cang2"),
+        ("我们要数据说话", "数", "shu4"),
         ("可笑之处在于", "处", "chu4"),
         # Corrections (phrase_corrections.txt): a corrected phrase outvotes the phrases inside it.
         ("我们要为人民服务", "为", "wei4"),
