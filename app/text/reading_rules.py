@@ -28,8 +28,9 @@ The others are for a character that is a word of its own in the segmentation:
   pronoun or adverb (我得走了, 就得说) it is dei3, "must": 102 of 103 (彼得格勒), 52 read de2.
   Neither when what follows makes the "obtain" de2 (得到, 得以, 得名, 得不到, and 得出 unless
   what follows is the more frequent word: 就得出发) or the verb is one of obtaining (挣得, 征得);
-- an adjective after a degree word (太重了, 有点长, 很薄, 好难, 最少, 太差了) takes its
-  adjective reading: 391 of 391, 16 read otherwise (重 chong2, 薄 bo2, 差 chai1);
+- an adjective after a degree word (太重了, 有点长, 很薄, 好难, 最少, 太差了, 还很干, 有点晕)
+  takes its adjective reading, unless it is a verb too after a word that also comes before
+  verbs (这么干 gan4): 431 of 431, 17 read otherwise (重 chong2, 薄 bo2, 差 chai1);
 - a character whose neighbours show which word it is takes that word's reading, also where
   it begins a word of the segmentation (系好 is one, and 冲着): 塞 sai1 (塞进, 塞给, 塞不下;
   CPP's 塞 is mostly in names: 塞浦路斯, 圣何塞), 只 zhi1 after a numeral (两只小猫), 教 jiao1
@@ -63,6 +64,7 @@ from __future__ import annotations
 from app.text.rule_words import (
     ADJECTIVES,
     AS_VERB,
+    BEFORE_VERBS_TOO,
     BY_NEIGHBOURS,
     BY_OBJECT,
     CLAUSE_END,
@@ -80,6 +82,7 @@ from app.text.rule_words import (
     TITLES,
     VERB_BEFORE,
     VERB_MARKERS,
+    VERBS_TOO,
 )
 from app.text.word_classes import COMPLEMENTED, MODAL, word_classes
 
@@ -116,8 +119,8 @@ def rule_reading(sentence: str, i: int, boundaries: Boundaries) -> str | None:
         return "ba5"  # 去看电影吧。
     if ch == "得":
         return _de(sentence, i, boundaries)
-    if ch in ADJECTIVES and sentence.endswith(DEGREE_BEFORE, 0, i):
-        return ADJECTIVES[ch]  # 这个箱子太重了
+    if ch in ADJECTIVES and _after_degree_word(sentence, i):
+        return ADJECTIVES[ch]  # 这个箱子太重了, 衣服还很干
     if ch == "还" and _given_back(sentence, i):
         return "huan2"  # 我明天还你。
     if ch == "转" and _going_round(sentence, i):
@@ -254,3 +257,11 @@ def _used_as_verb(sentence: str, i: int) -> bool:
     if following in VERB_MARKERS or (following == "了" and after not in ("", *CLAUSE_END)):
         return not _in_word(sentence, i, (i, i + 1))  # 藏着 is the verb's own word
     return sentence[i - 1 : i] in VERB_BEFORE and sentence[i] != "差" and not _in_word(sentence, i)
+
+
+def _after_degree_word(sentence: str, i: int) -> bool:
+    """True when a degree word comes just before ``i`` (太重, 有点长), but not one that also comes
+    before verbs if the character is a verb too (这么干 gan4)."""
+    if not sentence.endswith(DEGREE_BEFORE, 0, i):
+        return False
+    return sentence[i] not in VERBS_TOO or not sentence.endswith(BEFORE_VERBS_TOO, 0, i)

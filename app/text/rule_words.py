@@ -25,7 +25,20 @@ ADJECTIVES = {
     "好": "hao3",
     "横": "heng4",
     "差": "cha4",
+    "干": "gan1",
+    "空": "kong1",
+    "强": "qiang2",
+    "臭": "chou4",
+    "晕": "yun1",
+    "冲": "chong4",
+    "正": "zheng4",
+    "乐": "le4",
+    "胖": "pang4",
+    "扁": "bian3",
 }
+# Adjectives that are verbs too, after what comes before verbs as well (这么干 gan4, 这活儿好干).
+VERBS_TOO = frozenset("干冲")
+BEFORE_VERBS_TOO = ("这么", "那么", "好")
 # Marks that end a clause.
 CLAUSE_END = frozenset("，。！？；：、”’）」』,.!?;:)…—")
 # 得 before these is "obtain", de2 (得到, 得以, 得名, 得了第一): no rule reads it.

@@ -170,6 +170,10 @@ def test_our_network_picks_what_the_g2pm_package_picks(sentence):
         ("把扣子缝在衣服上", "缝", "feng2"),
         ("西藏的风景", "藏", "zang4"),
         ("你别藏了，快出来", "藏", "cang2"),
+        ("衣服还很干", "干", "gan1"),  # an adjective after a degree word
+        ("你别这么干", "干", "gan4"),  # but 这么 comes before verbs too
+        ("这人说话很冲", "冲", "chong4"),
+        ("我有点晕", "晕", "yun1"),
         ("我们要数据说话", "数", "shu4"),
         ("可笑之处在于", "处", "chu4"),
         # Corrections (phrase_corrections.txt): a corrected phrase outvotes the phrases inside it.
