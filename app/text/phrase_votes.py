@@ -128,21 +128,14 @@ class PhraseVotes:
         n = len(sentence)
         spans: list[tuple[int, int, float]] = []  # (position, start, factor) of each phrase
         phrases: list[str] = []
-        corrected: dict[int, tuple[int, str]] = {}  # position → the longest correction that is a word there
-        longest = max(MAX_PHRASE, self._longest)
         for i in positions:
-            for a in range(max(0, i - longest + 1), i + 1):
-                for b in range(max(i + 1, a + MIN_PHRASE), min(n, a + longest) + 1):
+            for a in range(max(0, i - MAX_PHRASE + 1), i + 1):
+                for b in range(max(i + 1, a + MIN_PHRASE), min(n, a + MAX_PHRASE) + 1):
                     phrase = sentence[a:b]
-                    aligned = a in boundaries and b in boundaries
-                    key = hash((phrase, i - a))
-                    if aligned and key in self._corrected:
-                        corrected[i] = max(corrected.get(i, (0, "")), self._corrected[key])
-                    if b - a <= MAX_PHRASE:
-                        factor = 1.0 if aligned else CROSSING_FACTOR
-                        spans.append((i, a, factor))
-                        phrases.append(phrase)
-                        queries.append((i, key, factor))
+                    factor = 1.0 if a in boundaries and b in boundaries else CROSSING_FACTOR
+                    spans.append((i, a, factor))
+                    phrases.append(phrase)
+                    queries.append((i, hash((phrase, i - a)), factor))
         for (i, a, factor), known in zip(spans, self._pypinyin.readings(phrases), strict=True):
             if known is not None:
                 _note(found, (i, -1), known.split(" ")[i - a], factor)
@@ -156,7 +149,7 @@ class PhraseVotes:
                     value = int(self._values[j])
                     _note(found, (i, value % 8), self.readings[value // 8], factor)
                     j += 1
-        for i, (_, reading) in corrected.items():
+        for i, reading in self.corrected(sentence, positions, boundaries).items():
             for source in range(-1, len(SOURCES)):
                 found[i, source] = {reading: 1.0}
         # Each dictionary splits its weight over the distinct readings its phrases give.
@@ -164,6 +157,20 @@ class PhraseVotes:
             weight = PYPINYIN_WEIGHT if source < 0 else SOURCES[source][1]
             out[i].extend(Vote(r, weight / len(readings) * f) for r, f in readings.items())
         return out
+
+    def corrected(self, sentence: str, positions: list[int], boundaries: AbstractSet[int]) -> dict[int, str]:
+        """Position → the reading the longest corrected phrase that is a word of the sentence there
+        gives it (为人民服务 wei4, though 为人 is wei2)."""
+        found: dict[int, tuple[int, str]] = {}
+        for i in positions:
+            for a in range(max(0, i - self._longest + 1), i + 1):
+                if a not in boundaries:
+                    continue
+                for b in range(max(i + 1, a + MIN_PHRASE), min(len(sentence), a + self._longest) + 1):
+                    fix = self._corrected.get(hash((sentence[a:b], i - a))) if b in boundaries else None
+                    if fix:
+                        found[i] = max(found.get(i, (0, "")), fix)
+        return {i: reading for i, (_, reading) in found.items()}
 
 
 def _note(found: dict[tuple[int, int], dict[str, float]], key: tuple[int, int], reading: str, factor: float) -> None:

@@ -12,41 +12,44 @@ describing word when it starts no word (耐心地等待, 热情地招呼; ``word
 62 of 62, 52 of which the scores read di4 — g2pM reads 地 di4 almost always, as CPP
 does (147 of 160 in train). A character after 姓, or standing alone before a title
 (先生, 老师, 总), is a surname, read as one (他姓单 shan4, 区先生 ou1, 解老师 xie4):
-2 of 2 in the data, which has few; customer-service text has many. 了 after a verb's 不
-(吃不了, 受不了, 解决不了) is liao3, also inside a word of the segmentation: 14 of 14 (the
-scores had them right; 吃不了 alone read le5).
+2 of 2 in the data, which has few; customer-service text has many. 了 in a verb's 不了,
+or in its 得了 ending a clause or a question (吃不了, 解决不了, 受得了！, 吃得了吗), is liao3,
+also inside a word of the segmentation: 15 of 15, 1 read le5 (吃不了 alone read le5 too).
 
 The others are for a character that is a word of its own in the segmentation:
 
 - 为 before a personal pronoun, a demonstrative or a question word (为您服务, 为这件事生气,
-  为谁哭) is wei4: 24 of 24, 21 read wei2 (g2pM gives wei2 0.99998 there; in CPP 为 is
-  wei2 94 % of the time);
+  为谁哭), or in a clause that goes on to what is done for it (为下周的展会忙碌, 为孩子操心),
+  is wei4: 31 of 31, 27 read wei2 (g2pM gives wei2 0.99998 before 您; in CPP 为 is wei2 94 %
+  of the time);
 - 没 is mei2: 125 of 126 (the other: 隐没, a word the lexicon lacks), 12 read mo4;
 - 吧 ending a clause is ba5: 7 of 7 (去看电影吧。 read ba1 outside the data);
 - 得 before a degree word (跑得很快, 拍得真好, 干得不错) is de5; after a verb or adjective
   (jieba's word class of the word before it: 长得漂亮, 笑得直摇头) it is de5 too; after a
-  pronoun or adverb (我得走了, 就得说) it is dei3, "must": 102 of 103 (彼得格勒), 52 read de2.
+  pronoun or adverb (我得走了, 就得说), or before 先, 把, 赶紧 … whatever precedes it (这道菜得
+  先炒一下), it is dei3, "must"; in 受得了 it is de5: 102 of 103 (彼得格勒), 52 read de2.
   Neither when what follows makes the "obtain" de2 (得到, 得以, 得名, 得不到, and 得出 unless
   what follows is the more frequent word: 就得出发) or the verb is one of obtaining (挣得, 征得);
 - an adjective after a degree word (太重了, 有点长, 很薄, 好难, 最少, 太差了, 还很干, 有点晕)
   takes its adjective reading, unless it is a verb too after a word that also comes before
   verbs (这么干 gan4): 431 of 431, 17 read otherwise (重 chong2, 薄 bo2, 差 chai1);
 - a character whose neighbours show which word it is takes that word's reading, also where
-  it begins a word of the segmentation (系好 is one, and 冲着): 塞 sai1 (塞进, 塞给, 塞不下;
+  it begins a word of the segmentation (系好 is one, and 冲着) or the word is the rule's own and
+  the phrase lexicon reads it so too (一只 yi1 zhi1, but not 请教): 塞 sai1 (塞进, 塞给, 塞不下;
   CPP's 塞 is mostly in names: 塞浦路斯, 圣何塞), 只 zhi1 after a numeral (两只小猫), 教 jiao1
   (教我, 在小学教数学), 铺 pu1 (把床单铺好), 种 zhong4 (种了几棵树), 冲 chong4 (冲我笑), 盛
   cheng2 (盛一碗饭), 剥 bao1 (剥橘子), 待 dai1 (在家待着, 待了三天), 量 liang2 (量一下体温),
   差 cha4 (还差五分钟), 挑 tiao1 (随便挑一个), 撒 sa3 (撒一点盐), 脏 zang1 (脏衣服), 系 ji4
   (系鞋带), 中 zhong4 (中了大奖), 卡 qia3 (鱼刺卡在喉咙里), 吐 tu4 (晕车吐了一路), 倒 dao4
   (倒杯热茶), 数 shu3 (数不清), 结 jie1 (结了很多果子), 涨 zhang4 (脸涨得通红), 供 gong4 (供着
-  佛像), 尽 jin4 (尽了最大努力): 541 of 543 (the others: 漠北塞上, 商铺开), 234 read
+  佛像), 尽 jin4 (尽了最大努力): 606 of 608 (the others: 漠北塞上, 商铺开), 243 read
   otherwise. The phrase lexicon lists only words read otherwise than their characters, so
   it lacks 教育 and 商铺: a common word of jieba's dictionary around the character (教育,
   两种) means the rule does not apply, unless it is the word the rule reads (铺好, 两只) or
   jieba has seen that one more often (冲着 503 times, 要冲 274);
 - a character followed within the clause by what it is done to: 背 bei1 (背着新书包, but
-  背起课文来 is reciting), 扎 za1 (扎两个小辫子, but 扎了一针), 扇 shan1 (扇着蒲扇): 7 of 7,
-  6 read otherwise;
+  背起课文来 is reciting; 背了一身的债), 扎 za1 (扎两个小辫子, but 扎了一针), 扇 shan1 (扇着
+  蒲扇), 系 ji4 (系了半天领带), 折 she2 (折了不少本钱): 9 of 9, 8 read otherwise;
 - a character that can be a verb or a noun takes the verb's reading when what follows it
   follows only a verb (藏着, 藏在床底下, 藏得很深, 数了三遍, 卷起袖子: ``AS_VERB``, 23
   characters) or what comes before it comes before a verb (要藏, 先量一下, 会教): 343 of 346
@@ -61,6 +64,7 @@ gets one more right): what they buy is everyday text.
 
 from __future__ import annotations
 
+from app.text.lexicon import lexicon
 from app.text.rule_words import (
     ADJECTIVES,
     AS_VERB,
@@ -72,8 +76,10 @@ from app.text.rule_words import (
     DEGREE_BEFORE,
     FOR_WHOM,
     GAINING,
+    MUST_BEFORE,
     OBTAINED,
     PRONOUNS,
+    PURPOSES,
     ROUND_AFTER,
     ROUND_CLAUSE,
     ROUNDS,
@@ -106,13 +112,13 @@ def rule_reading(sentence: str, i: int, boundaries: Boundaries) -> str | None:
         return SURNAMES[ch]  # 他姓解, 区先生
     if ch == "了" and _unable(sentence, i):
         return "liao3"  # 吃不了, 受不了
-    neighbours = _by_neighbours(sentence, i, boundaries) if ch in BY_NEIGHBOURS and i in boundaries else None
+    neighbours = _by_neighbours(sentence, i, boundaries) if ch in BY_NEIGHBOURS else None
     if neighbours:
-        return neighbours  # a word of its own, or one it begins: 系好, 冲着
+        return neighbours  # a word of its own, or the word the rule reads: 系好, 冲着, 一只
     if not alone:
         return None  # the other rules are for a character that is a word of its own
-    if ch == "为" and sentence.startswith(FOR_WHOM, i + 1):
-        return "wei4"  # 为您服务
+    if ch == "为" and (sentence.startswith(FOR_WHOM, i + 1) or _soon_after(sentence, i, PURPOSES, 12)):
+        return "wei4"  # 为您服务, 为下周的展会忙碌
     if ch == "没":
         return "mei2"  # 没考好; mo4 is in words: 沉没, 淹没, 没收
     if ch == "吧" and (i + 1 == len(sentence) or sentence[i + 1] in CLAUSE_END):
@@ -143,8 +149,8 @@ def _titled(sentence: str, i: int, boundaries: Boundaries) -> bool:
 
 def _de(sentence: str, i: int, boundaries: Boundaries) -> str | None:
     """得 as a word of its own: de5 after a verb or adjective, dei3 after a pronoun or adverb."""
-    if sentence.startswith(DEGREE, i + 1):
-        return "de5"  # 拍得真好看
+    if sentence.startswith(DEGREE, i + 1) or _unable(sentence, i + 1):
+        return "de5"  # 拍得真好看, 受得了
     following = sentence[i + 1 : i + 2]
     classes = word_classes()
     # 得出 is "obtain" (得出结论) unless what follows is a more frequent word (就得出发: 出发 3,887, 得出 1,334).
@@ -157,8 +163,8 @@ def _de(sentence: str, i: int, boundaries: Boundaries) -> str | None:
     word_class = classes.word_class(previous) if previous else None
     if word_class in COMPLEMENTED and previous[-1] not in GAINING:
         return "de5"  # 长得漂亮, 笑得直摇头
-    if word_class in MODAL:
-        return "dei3"  # 我得走了, 就得说
+    if word_class in MODAL or sentence.startswith(MUST_BEFORE, i + 1):
+        return "dei3"  # 我得走了, 就得说, 这道菜得先炒一下
     return None
 
 
@@ -187,8 +193,9 @@ def _going_round(sentence: str, i: int) -> bool:
 
 
 def _by_neighbours(sentence: str, i: int, boundaries: Boundaries) -> str | None:
-    """The reading of ``BY_NEIGHBOURS`` when its neighbours show the word, the character begins no
-    longer word of the segmentation (塞上江南, a corrected phrase) and stands in no common word."""
+    """The reading of ``BY_NEIGHBOURS`` when its neighbours show the word, the segmentation's word
+    around it is the character alone or within that word (not 塞上江南, a corrected phrase), and
+    it stands in no common word."""
     reading, following, preceding = BY_NEIGHBOURS[sentence[i]]
     matched = next((f for f in following if sentence.startswith(f, i + 1)), None)
     if matched is not None:
@@ -197,8 +204,20 @@ def _by_neighbours(sentence: str, i: int, boundaries: Boundaries) -> str | None:
         own = (i - 1, i + 1)  # 两只
     else:
         return None
+    # The segmentation's word around it must begin with the character and lie within the rule's
+    # word, or be the rule's word as the phrase lexicon reads it too (一只 yi1 zhi1, not 请教).
+    word_start = max((b for b in boundaries if b <= i), default=0)
     word_end = min((b for b in boundaries if b > i), default=len(sentence))
-    return None if word_end > own[1] or _in_word(sentence, i, own) else reading
+    listed = word_start == i or _listed_as(sentence[word_start:word_end], i - word_start, reading)
+    if word_end > own[1] or not listed:
+        return None
+    return None if _in_word(sentence, i, own) else reading
+
+
+def _listed_as(word: str, k: int, reading: str) -> bool:
+    """True when the phrase lexicon reads the ``k``-th character of ``word`` as ``reading``."""
+    listed = lexicon().reading(word)
+    return listed is not None and listed.split(" ")[k] == reading
 
 
 def _in_word(sentence: str, i: int, own: tuple[int, int] | None = None) -> bool:
@@ -219,10 +238,16 @@ def _in_word(sentence: str, i: int, own: tuple[int, int] | None = None) -> bool:
 
 
 def _unable(sentence: str, i: int) -> bool:
-    """了 in a verb's 不了, "cannot" (吃不了, 受不了, 解决不了): liao3, whatever the segmentation."""
-    if sentence[i - 1 : i] != "不" or i < 2:
+    """了 in a verb's 不了 or 得了, "cannot" or "can" (吃不了, 解决不了, 受得了！): liao3, whatever the
+    segmentation. 得了 only where it ends the clause or a question, as 得 may be "get" (是不是得了
+    什么病), and not where 得 ends a word (获得了, 觉得了)."""
+    if sentence[i : i + 1] != "了" or sentence[i - 1 : i] not in ("不", "得") or i < 2:
         return False
     classes = word_classes()
+    if sentence[i - 1] == "得":
+        ends = sentence[i + 1 : i + 2] in ("", *CLAUSE_END, *"吗吧呢啊么")
+        if not ends or classes.frequency(sentence[i - 2 : i]) >= _COMMON:
+            return False
     return any(classes.word_class(sentence[max(0, i - 1 - n) : i - 1]) in COMPLEMENTED for n in (1, 2))
 
 
@@ -245,9 +270,14 @@ def _clause_before(sentence: str, i: int) -> str:
 def _done_to(sentence: str, i: int) -> bool:
     """True when one of the ``BY_OBJECT`` things of the character at ``i`` follows it within eight
     characters of the clause (背着一个大书包, 扎两个可爱的小辫子)."""
-    after = sentence[i + 1 : i + 9]
+    return _soon_after(sentence, i, BY_OBJECT[sentence[i]][1], 8) and not _in_word(sentence, i, (i, i + 1))
+
+
+def _soon_after(sentence: str, i: int, words: tuple[str, ...], reach: int) -> bool:
+    """True when one of ``words`` comes within ``reach`` characters after ``i``, in the same clause."""
+    after = sentence[i + 1 : i + 1 + reach]
     end = min((after.find(mark) for mark in CLAUSE_END if mark in after), default=len(after))
-    return any(thing in after[:end] for thing in BY_OBJECT[sentence[i]][1]) and not _in_word(sentence, i, (i, i + 1))
+    return any(word in after[:end] for word in words)
 
 
 def _used_as_verb(sentence: str, i: int) -> bool:

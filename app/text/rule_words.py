@@ -10,6 +10,12 @@ from __future__ import annotations
 PRONOUNS = ("您", "你", "我", "他", "她", "它", "咱", "大家", "人家")
 # 为 before these is "for" (为您服务, 为这件事生气, 为谁哭): wei4.
 FOR_WHOM = (*PRONOUNS, "这", "那", "此", "谁", "何", "哪")
+# 为 is "for" (wei4) in a clause that goes on to what is done for it (为下周的展会忙碌, 为孩子操心).
+PURPOSES = (
+    "忙", "操心", "着急", "担心", "准备", "发愁", "高兴", "骄傲", "自豪", "感到", "难过", "伤心", "努力",
+    "奋斗", "服务", "祈祷", "加油", "干杯", "庆祝", "筹备", "付出", "牺牲", "提供", "捐", "烦恼", "费心",
+    "买单", "奔波", "拼搏",
+)  # fmt: skip
 # Degree words: after a verb's 得 (跑得很快, 干得不错) it is the complement particle de5.
 DEGREE = ("很", "真", "太", "非常", "特别", "越", "更", "十分", "挺", "这么", "那么", "不错", "极", "相当", "格外")
 # Before an adjective (太重了, 有点长, 好难), which then takes its adjective reading.
@@ -43,6 +49,8 @@ BEFORE_VERBS_TOO = ("这么", "那么", "好")
 CLAUSE_END = frozenset("，。！？；：、”’）」』,.!?;:)…—")
 # 得 before these is "obtain", de2 (得到, 得以, 得名, 得了第一): no rule reads it.
 OBTAINED = frozenset("到以出来名分失知了过益奖罪胜逞手宠意病第")
+# 得 before these is "must", dei3, whatever comes before it (这道菜得先炒一下, 你得赶紧走).
+MUST_BEFORE = ("先", "赶紧", "马上", "提前", "好好", "把", "抓紧", "尽快", "立刻", "及时", "自己")
 # Verbs whose 得 is "obtain" too (挣得, 换得, 征得).
 GAINING = frozenset("挣征换赢获求赚博谋夺讨骗取")
 # Surnames read otherwise than the characters' usual readings, and the titles that follow a surname.
@@ -64,9 +72,11 @@ THINGS_LEFT = (*"包伞书卡", "手机", "钥匙", "东西", "钱包", "作业"
 # A character and its reading when what it does is done to one of these, soon after it in the
 # clause (背着新书包: bei1, but 背起课文来 is reciting; 扎两个小辫子: za1, but 扎了一针; 扇着蒲扇: shan1).
 BY_OBJECT = {
-    "背": ("bei1", ("书包", "包", "孩子", "行李", "背包", "行囊")),
     "扎": ("za1", ("辫", "马尾", "头发", "头绳", "腰带")),
     "扇": ("shan1", ("扇", "风", "耳光", "巴掌")),
+    "背": ("bei1", ("书包", "包", "孩子", "行李", "背包", "行囊", "债", "黑锅")),
+    "系": ("ji4", ("领带", "鞋带", "安全带", "围裙", "红领巾")),
+    "折": ("she2", ("本钱", "本")),
 }
 # What is measured (量体温: liang2).
 MEASURED = ("体温", "血压", "身高", "体重", "尺寸")
@@ -83,7 +93,7 @@ BY_NEIGHBOURS: dict[str, tuple[str, tuple[str, ...], frozenset[str]]] = {
         frozenset("在来去会要想能得就还也都请不没"),
     ),
     "铺": ("pu1", tuple("好上在开满着成平了到"), frozenset("把给去来要帮再先")),  # 把床单铺好
-    "种": ("zhong4", (*"了着过下上树花菜地田", *CROPS), frozenset()),  # 种了几棵树
+    "种": ("zhong4", (*"了着过下上树花菜地田几", "一棵", "一片", "一些", "一排", *CROPS), frozenset()),  # 种了几棵树
     "冲": ("chong4", (*PRONOUNS, "着"), frozenset()),  # 冲我笑
     "盛": ("cheng2", tuple("饭汤粥菜一碗满出好"), frozenset("帮给去再来")),  # 帮我盛一碗饭
     "剥": ("bao1", (*"皮开了掉好一个蒜", "橘子", "桔子", "花生", "鸡蛋"), frozenset("帮给在来去")),  # 剥橘子

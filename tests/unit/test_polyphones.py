@@ -174,6 +174,17 @@ def test_our_network_picks_what_the_g2pm_package_picks(sentence):
         ("你别这么干", "干", "gan4"),  # but 这么 comes before verbs too
         ("这人说话很冲", "冲", "chong4"),
         ("我有点晕", "晕", "yun1"),
+        ("这点小伤算什么，我受得了！", "了", "liao3"),
+        ("这点小伤算什么，我受得了！", "得", "de5"),
+        ("我的猫是不是得了什么病？", "得", "de2"),
+        ("这道菜得先用大火把油烧热", "得", "dei3"),
+        ("全体员工都在为下周的展会忙碌", "为", "wei4"),
+        ("他被评为先进工作者", "为", "wei2"),
+        ("院子里跑来一只小花猫", "只", "zhi1"),  # 一只 is a word of the segmentation
+        ("奶奶每年都会在院子里种几棵番茄", "种", "zhong4"),
+        ("他对着镜子系了半天领带", "系", "ji4"),
+        ("这笔生意反倒折了不少本钱", "折", "she2"),
+        ("为了给孩子治病，他背了一身的债", "背", "bei1"),
         ("我们要数据说话", "数", "shu4"),
         ("可笑之处在于", "处", "chu4"),
         # Corrections (phrase_corrections.txt): a corrected phrase outvotes the phrases inside it.
