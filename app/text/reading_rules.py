@@ -68,6 +68,7 @@ from app.text.lexicon import lexicon
 from app.text.rule_words import (
     ADJECTIVES,
     AS_VERB,
+    AS_VERB_AFTER_VERB_BEFORE,
     BEFORE_VERBS_TOO,
     BY_NEIGHBOURS,
     BY_OBJECT,
@@ -286,7 +287,8 @@ def _used_as_verb(sentence: str, i: int) -> bool:
     following, after = sentence[i + 1 : i + 2], sentence[i + 2 : i + 3]
     if following in VERB_MARKERS or (following == "了" and after not in ("", *CLAUSE_END)):
         return not _in_word(sentence, i, (i, i + 1))  # 藏着 is the verb's own word
-    return sentence[i - 1 : i] in VERB_BEFORE and sentence[i] != "差" and not _in_word(sentence, i)
+    led = sentence[i] in AS_VERB_AFTER_VERB_BEFORE and sentence[i - 1 : i] in VERB_BEFORE
+    return led and not _in_word(sentence, i)
 
 
 def _after_degree_word(sentence: str, i: int) -> bool:

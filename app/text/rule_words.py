@@ -135,6 +135,7 @@ AS_VERB = {
     "哄": "hong3", "差": "cha4",
 }  # fmt: skip
 VERB_MARKERS = ("着", "过", "得", "在", "起")
-# Or preceded by what comes before a verb (要藏, 先量一下, 会数数), except 差, which is as often
-# chai1 there (先差人进城).
+# Or preceded by what comes before a verb (要藏, 先量一下, 会数数): the characters of ``AS_VERB``
+# but 差, which is as often chai1 there (先差人进城).
 VERB_BEFORE = frozenset("要想会能去来别没先再快就正帮")
+AS_VERB_AFTER_VERB_BEFORE = frozenset(AS_VERB) - {"差"}
